@@ -1,0 +1,93 @@
+import type { FeishuClient } from './feishu/client.js';
+import { AmbiguousWriteError, FeishuError } from './feishu/errors.js';
+import type { ListedRecord } from './feishu/answers.js';
+import { FOOTER_BRAND, parseRecordMarker } from './record/content.js';
+import type { CreateProgressRecordRequest } from './record/request.js';
+
+// Writing a target's record exactly once per period: find this action's record of the same
+// repository and period and update it, otherwise create one; a create whose answer was lost
+// is looked up before it is tried again.
+
+export interface EarlierRecords {
+  /** This action's record of the same repository and period, if any. */
+  current: ListedRecord | undefined;
+  /** This action's newest record of the same repository from an earlier period. */
+  previous: ListedRecord | undefined;
+  /** False when the app may not read progress records (then every run creates). */
+  readable: boolean;
+}
+
+export interface Published {
+  result: 'created' | 'updated';
+  progressId: string;
+}
+
+/** Codes Feishu answers when the app lacks the scope to read progress records. */
+const NO_READ_SCOPE = new Set([1001002, 99991672]);
+
+/**
+ * The period of a record this action wrote for `repository`, or undefined. Only the last
+ * paragraph, the footer, is read: a title elsewhere that imitates the marker is not ours.
+ */
+export function periodOfRecord(text: string, repository: string): string | undefined {
+  const footer = text.slice(text.lastIndexOf('\n') + 1);
+  const at = footer.indexOf(FOOTER_BRAND);
+  const marker = at < 0 ? null : parseRecordMarker(footer.slice(at));
+  return marker?.repository === repository ? marker.periodKey : undefined;
+}
+
+export async function findEarlierRecords(
+  feishu: FeishuClient,
+  targetType: 2 | 3,
+  targetId: string,
+  repository: string,
+  periodKey: string,
+  warn: (message: string) => void,
+): Promise<EarlierRecords> {
+  let current: ListedRecord | undefined;
+  try {
+    // Newest first: the first record of ours from another period is the previous one, and
+    // this period's record, being newer, has been seen by then.
+    for await (const record of feishu.listRecords(targetType, targetId)) {
+      const period = periodOfRecord(record.text, repository);
+      if (period === undefined) continue;
+      if (period === periodKey) current ??= record;
+      else return { current, previous: record, readable: true };
+    }
+    return { current, previous: undefined, readable: true };
+  } catch (error) {
+    if (error instanceof FeishuError && error.code !== undefined && NO_READ_SCOPE.has(error.code)) {
+      warn(
+        `The Feishu app may not read progress records (code ${error.code}), so this run cannot find the record it wrote earlier in this period and creates a new one. Grant the app the okr:okr.progress:readonly scope so that re-runs update instead.`,
+      );
+      return { current: undefined, previous: undefined, readable: false };
+    }
+    throw error;
+  }
+}
+
+export async function publishRecord(
+  feishu: FeishuClient,
+  request: CreateProgressRecordRequest,
+  repository: string,
+  periodKey: string,
+  earlier: EarlierRecords,
+  log: (message: string) => void,
+): Promise<Published> {
+  if (earlier.current) {
+    await feishu.updateRecord(earlier.current.id, { content: request.content, progress_rate: request.progress_rate });
+    return { result: 'updated', progressId: earlier.current.id };
+  }
+  try {
+    const created = await feishu.createRecord(request);
+    return { result: 'created', progressId: created.progressId };
+  } catch (error) {
+    if (!(error instanceof AmbiguousWriteError) || !earlier.readable) throw error;
+    // The create may have been stored before the connection broke: look before writing again.
+    log(`The create call's answer was lost (${error.message}); checking whether Feishu stored the record.`);
+    const again = await findEarlierRecords(feishu, request.target_type, request.target_id, repository, periodKey, log);
+    if (again.current) return { result: 'created', progressId: again.current.id };
+    const created = await feishu.createRecord(request);
+    return { result: 'created', progressId: created.progressId };
+  }
+}
