@@ -161,7 +161,7 @@ describe('the bundled action', () => {
     expect(result.code).toBe(1);
     const records = JSON.parse(result.outputs['records']!);
     expect(records.map((r: { result: string }) => r.result)).toEqual(['failed', 'created', 'created']);
-    expect(records[0].error).toBe('.github/okr-progress.yml targets[0].milestone: milestone "v2" does not exist in acme/widgets; did you mean "v2.0"?');
+    expect(records[0].error).toBe('.github/okr-progress.yml:11:16 targets[0].milestone: milestone "v2" does not exist in acme/widgets; did you mean "v2.0"?');
     expect(result.outputs['failed']).toBe('1');
     expect(feishu.records.size).toBe(2);
     expect(result.stdout).toContain('::error::1 of 3 targets failed: Launch v2.');

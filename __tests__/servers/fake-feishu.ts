@@ -328,7 +328,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     });
   }
 
-  async function answer(call: Call): Promise<Reply> {
+  function answer(call: Call): Reply {
     if (call.endpoint.route === 'token') return issueToken(call);
     const caller = authenticate(call.req.headers);
     if ('status' in caller) return caller;
@@ -383,7 +383,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         await sleep(fault.ms);
         break;
     }
-    const reply = await answer(call);
+    const reply = answer(call);
     if (fault?.kind === 'drop-after-store') {
       req.socket.destroy();
       return;

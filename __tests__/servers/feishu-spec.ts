@@ -49,7 +49,7 @@ const DocsLink = z.strictObject({
 const LIST_TYPES = ['number', 'bullet', 'checkBox', 'checkedBox', 'indent'] as const;
 
 const ListStyle = z.strictObject({
-  type: z.enum(LIST_TYPES),
+  type: z.enum(LIST_TYPES, `must be one of ${LIST_TYPES.join(', ')}`),
   indentLevel: z.int().min(1, 'must be between 1 and 16').max(16, 'must be between 1 and 16').optional(),
   number: z.int().min(1, 'must be 1 or more').optional(),
 });

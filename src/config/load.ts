@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type YAMLError } from 'yaml';
+import { type Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import { closest } from './closest.js';
 import { MappingFileSchema, crossFieldProblems, describeValue, type MappingFile } from './schema.js';
@@ -17,10 +17,11 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** `file:LINE:COL path: message`, the form editors and the problem matcher understand. */
+/** `file:LINE:COL path: message`; `file: message` for a problem with the whole file. */
 export function formatProblem(problem: ConfigProblem): string {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}:${problem.col}` : problem.file;
-  return problem.path ? `${where} ${problem.path}: ${problem.message}` : `${where}: ${problem.message}`;
+  if (problem.line === 0) return `${problem.file}: ${problem.message}`;
+  const where = `${problem.file}:${problem.line}:${problem.col}`;
+  return problem.path ? `${where} ${problem.path}: ${problem.message}` : `${where} ${problem.message}`;
 }
 
 export class ConfigError extends Error {
@@ -33,49 +34,51 @@ export class ConfigError extends Error {
   }
 }
 
-export const MAX_MAPPING_FILE_BYTES = 1024 * 1024;
+const MAX_BYTES = 1024 * 1024;
 
 const DEFAULT_CONFIG = '.github/okr-progress.yml';
 
 /** Reads, parses (YAML or JSON, told apart by content) and validates the mapping file. */
 export async function loadMappingFile(absPath: string, displayPath: string): Promise<MappingFile> {
-  const text = await readMappingText(absPath, displayPath);
-  return parseMappingFile(text, displayPath);
+  return (await loadMapping(absPath, displayPath)).mapping;
 }
+
+/** A loaded mapping file, and where its keys are, for problems found later (a milestone GitHub lacks). */
+export interface LoadedMapping {
+  mapping: MappingFile;
+  /** `file:LINE:COL` of the value at a path such as ['targets', 1, 'milestone']. */
+  locate(path: readonly PropertyKey[]): string;
+}
+
+export async function loadMapping(absPath: string, displayPath: string): Promise<LoadedMapping> {
+  return parseMappingDocument(await readMappingText(absPath, displayPath), displayPath);
+}
+
+/** A ConfigError about the whole file. */
+const fileProblem = (file: string, message: string): ConfigError => new ConfigError([{ file, line: 0, col: 0, path: '', message }]);
 
 async function readMappingText(absPath: string, displayPath: string): Promise<string> {
-  const fail = (message: string): never => {
-    throw new ConfigError([{ file: displayPath, line: 0, col: 0, path: '', message }]);
+  const cannotRead = (error: NodeJS.ErrnoException): never => {
+    throw error.code === 'ENOENT'
+      ? fileProblem(displayPath, `not found (looked for ${absPath}); add the mapping file there, or set the "config" input to its path (default ${DEFAULT_CONFIG})`)
+      : fileProblem(displayPath, `cannot be read: ${error.message}`);
   };
-  let size: number;
-  try {
-    const info = await stat(absPath);
-    if (info.isDirectory()) {
-      fail(`is a directory, not a file; set the "config" input to the mapping file's path (default ${DEFAULT_CONFIG})`);
-    }
-    size = info.size;
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      fail(`not found (looked for ${absPath}); add the mapping file there, or set the "config" input to its path (default ${DEFAULT_CONFIG})`);
-    }
-    return fail(`cannot be read: ${(error as Error).message}`);
+  const info = await stat(absPath).catch(cannotRead);
+  if (info.isDirectory()) {
+    throw fileProblem(displayPath, `is a directory, not a file; set the "config" input to the mapping file's path (default ${DEFAULT_CONFIG})`);
   }
-  if (size > MAX_MAPPING_FILE_BYTES) {
-    fail(`is ${size} bytes, more than the 1 MiB a mapping file may have; is "config" pointing at the right file?`);
+  if (info.size > MAX_BYTES) {
+    throw fileProblem(displayPath, `is ${info.size} bytes, more than the 1 MiB a mapping file may have; is "config" pointing at the right file?`);
   }
-  try {
-    return await readFile(absPath, 'utf8');
-  } catch (error) {
-    return fail(`cannot be read: ${(error as Error).message}`);
-  }
+  return readFile(absPath, 'utf8').catch(cannotRead);
 }
-
-const EMPTY_FILE = 'is empty; a mapping file needs "version: 1" and a list of targets';
 
 /** Parses and validates the text of a mapping file; `displayPath` names it in the problems. */
 export function parseMappingFile(text: string, displayPath: string): MappingFile {
-  if (text.trim() === '') throw new ConfigError([{ file: displayPath, line: 0, col: 0, path: '', message: EMPTY_FILE }]);
+  return parseMappingDocument(text, displayPath).mapping;
+}
+
+function parseMappingDocument(text: string, displayPath: string): LoadedMapping {
   const lines = new LineCounter();
   const problemAt = (offset: number, path: string, message: string): ConfigProblem => {
     const { line, col } = lines.linePos(offset);
@@ -85,14 +88,15 @@ export function parseMappingFile(text: string, displayPath: string): MappingFile
   // JSON is YAML 1.2, so yaml reads both; every integer becomes a bigint so that an unquoted
   // 19-digit id keeps its digits.
   const doc = parseDocument(text, { intAsBigInt: true, lineCounter: lines, prettyErrors: false });
-  const json = /^\uFEFF?\s*[[{]/.test(text);
-  const jsonError = json ? jsonSyntaxError(text) : undefined;
-  if (jsonError) throw new ConfigError([problemAt(jsonError.offset, '', `JSON syntax error: ${jsonError.message}`)]);
   if (doc.errors.length > 0) {
+    const json = /^\uFEFF?\s*[[{]/.test(text);
+    const jsonError = json ? jsonSyntaxError(text) : undefined;
+    if (jsonError) throw new ConfigError([problemAt(jsonError.offset, '', `JSON syntax error: ${jsonError.message}`)]);
     const kind = json ? 'JSON' : 'YAML';
     throw new ConfigError(doc.errors.map((e) => problemAt(e.pos[0], '', `${kind} syntax error: ${syntaxMessage(e, text)}`)));
   }
-  if (doc.contents === null) throw new ConfigError([{ file: displayPath, line: 0, col: 0, path: '', message: EMPTY_FILE }]);
+  // Nothing but white space and comments.
+  if (doc.contents === null) throw fileProblem(displayPath, 'is empty; a mapping file needs "version: 1" and a list of targets');
 
   const data = numbersExceptIds(doc.toJS());
   const problems: { path: PropertyKey[]; atKey: boolean; message: string }[] = [];
@@ -108,14 +112,22 @@ export function parseMappingFile(text: string, displayPath: string): MappingFile
   }
   for (const { path, message } of crossFieldProblems(data)) problems.push({ path, atKey: false, message });
 
-  if (result.success && problems.length === 0) return result.data;
+  if (result.success && problems.length === 0) {
+    return {
+      mapping: result.data,
+      locate: (path) => {
+        const { line, col } = lines.linePos(offsetOf(doc, path, false));
+        return `${displayPath}:${line}:${col}`;
+      },
+    };
+  }
   const located = problems.map((p) => problemAt(offsetOf(doc, p.path, p.atKey), pathText(p.path), p.message));
   // Stable sort: problems at one spot keep the order in which they were found.
   throw new ConfigError(located.sort((a, b) => a.line - b.line || a.col - b.col));
 }
 
 /** `targets[1].labels[0]` */
-function pathText(path: readonly PropertyKey[]): string {
+export function pathText(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${String(key)}`)).join('');
 }
 
@@ -198,7 +210,8 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
       const wanted = `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}, not ${shown}`;
       if (issue.expected === 'string' && typeof issue.input !== 'object') return `${wanted}; put it in quotes`;
       if (issue.expected === 'array' && typeof issue.input === 'string') return `${wanted}; write a list such as [${shown}]`;
-      if (typeof issue.input === 'string' && issue.input.trim() !== '' && !Number.isNaN(Number(issue.input))) return `${wanted}; remove the quotes`;
+      const quotedNumber = typeof issue.input === 'string' && issue.input.trim() !== '' && !Number.isNaN(Number(issue.input));
+      if ((issue.expected === 'number' || issue.expected === 'int') && quotedNumber) return `${wanted}; remove the quotes`;
       return wanted;
     }
     case 'invalid_value': {
@@ -226,8 +239,10 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
 function syntaxMessage(error: YAMLError, text: string): string {
   switch (error.code) {
     case 'DUPLICATE_KEY': {
-      const key = text.slice(error.pos[0], error.pos[1]).replace(/^(["'])(.*)\1$/, '$2');
-      return `the key "${key}" appears twice in the same map; keep one`;
+      // yaml points at the repeated key; its text runs up to the colon.
+      const key = /^(?:"([^"]*)"|'([^']*)'|([^\n]*?))\s*:/.exec(text.slice(error.pos[0]));
+      const name = key?.[1] ?? key?.[2] ?? key?.[3];
+      return name === undefined ? `${error.message}; keep one` : `the key "${name}" appears twice in the same map; keep one`;
     }
     case 'MULTIPLE_DOCS':
       return 'the file holds more than one YAML document (a second "---"); keep one';
@@ -235,6 +250,8 @@ function syntaxMessage(error: YAMLError, text: string): string {
       return 'a tab is used for indentation; indent with spaces';
     case 'BAD_INDENT':
       return `${error.message}; indent the entries of one map or list to the same column`;
+    case 'MISSING_CHAR':
+      return `${error.message}; check that each quote, [ and { before this point is closed`;
     case 'BLOCK_AS_IMPLICIT_KEY':
       return `${error.message}; quote a value that contains ": ", or put a nested map on its own indented lines`;
     default:
@@ -244,7 +261,8 @@ function syntaxMessage(error: YAMLError, text: string): string {
 
 /**
  * The first syntax error of a JSON text, or undefined when it is valid JSON. yaml reads JSON
- * too, but describes JSON mistakes (a missing comma, a trailing one) in YAML's terms.
+ * (and forgives some slips, such as a trailing comma), but describes the mistakes it cannot
+ * read, such as a missing comma, in YAML's terms.
  */
 function jsonSyntaxError(text: string): { offset: number; message: string } | undefined {
   let i = text.startsWith('\uFEFF') ? 1 : 0;
@@ -254,7 +272,10 @@ function jsonSyntaxError(text: string): { offset: number; message: string } | un
   const stop = (message: string, at = i): never => {
     throw new Stop(at, message);
   };
-  const found = (): string => (i < text.length ? `found ${JSON.stringify(text[i])}` : 'found the end of the file');
+  const found = (): string => {
+    if (i >= text.length) return 'found the end of the file';
+    return text[i] === '"' ? `found '"'` : `found ${JSON.stringify(text[i])}`;
+  };
   const space = (): void => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };

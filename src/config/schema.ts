@@ -8,7 +8,7 @@ import { closest } from './closest.js';
 /** A value as a message shows it: text in quotes (shortened), anything else as written. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 59)}…` : value);
-  if (value === null || value === undefined) return 'nothing';
+  if (value === null || value === undefined) return 'an empty value';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
   return String(value);
@@ -21,8 +21,8 @@ const idMessage = (iss: { input?: unknown }): string =>
 // unquoted id arrives here as a bigint and is turned back into its digits.
 const FeishuId = z
   .union([z.string().regex(/^\d{1,32}$/, { error: idMessage }), z.bigint().min(0n, { error: idMessage })], { error: idMessage })
-  .transform((v) => String(v))
-  .meta({ description: 'Feishu OKR id (digits). Quote it so no tool rounds it.', examples: ['7041430377642082323'] });
+  .meta({ description: 'Feishu OKR id (digits). Quote it so no tool rounds it.', examples: ['7041430377642082323'] })
+  .transform((v) => String(v));
 
 /** A calendar date, optionally with a time and a zone: 2026-12-31, 2026-12-31T18:00:00Z. */
 const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -127,34 +127,42 @@ export const TargetSchema = DefaultsSchema.extend({
 
 const GITHUB_LOGIN = /^[A-Za-z\d](?:[A-Za-z\d]|-(?=[A-Za-z\d])){0,38}(?:\[bot\])?$/;
 
+const notAMapMessage = (iss: { code?: string; input?: unknown }): string | undefined =>
+  iss.code === 'invalid_type' ? `the file must hold a map with the keys version and targets, not ${describeValue(iss.input)}` : undefined;
+
 export const MappingFileSchema = z
-  .object({
-    version: z.literal(1, {
-      error: (iss) =>
-        iss.input === undefined
-          ? 'is missing; start the file with "version: 1"'
-          : `must be 1, the only version of the mapping file so far, not ${describeValue(iss.input)}`,
-    }).meta({ description: 'Version of the mapping file format: 1.' }),
-    defaults: DefaultsSchema.optional().meta({ description: 'Settings for every target; any of them can be overridden per target.' }),
-    people: z
-      .record(
-        z.string().regex(GITHUB_LOGIN, {
-          error: (iss) => `${describeValue(iss.input)} is not a GitHub login; write the login as it appears in https://github.com/<login>`,
-        }),
-        z.string().regex(/^ou_\w+$/, {
-          error: (iss) => `must be the person's Feishu open_id, which starts with ou_, not ${describeValue(iss.input)}`,
-        }),
-      )
-      .optional()
-      .meta({ description: 'GitHub login → Feishu open_id, shown as an @mention.' }),
-    targets: z
-      .array(TargetSchema, {
-        error: (iss) =>
-          iss.input === undefined ? 'is missing; add a list of targets, each linking a milestone or labels to a key_result or objective' : undefined,
-      })
-      .min(1, 'must list at least one target, each linking a milestone or labels to a key_result or objective')
-      .meta({ description: 'Objectives and key results to write progress records on, each with the milestone and/or labels that select its issues and pull requests.' }),
-  })
+  .object(
+    {
+      version: z
+        .literal(1, {
+          error: (iss) =>
+            iss.input === undefined
+              ? 'is missing; start the file with "version: 1"'
+              : `must be 1, the only version of the mapping file so far, not ${describeValue(iss.input)}`,
+        })
+        .meta({ description: 'Version of the mapping file format: 1.' }),
+      defaults: DefaultsSchema.optional().meta({ description: 'Settings for every target; any of them can be overridden per target.' }),
+      people: z
+        .record(
+          z.string().regex(GITHUB_LOGIN, {
+            error: (iss) => `${describeValue(iss.input)} is not a GitHub login; write the login as it appears in https://github.com/<login>`,
+          }),
+          z.string().regex(/^ou_\w+$/, {
+            error: (iss) => `must be the person's Feishu open_id, which starts with ou_, not ${describeValue(iss.input)}`,
+          }),
+        )
+        .optional()
+        .meta({ description: 'GitHub login → Feishu open_id, shown as an @mention.' }),
+      targets: z
+        .array(TargetSchema, {
+          error: (iss) =>
+            iss.input === undefined ? 'is missing; add a list of targets, each linking a milestone or labels to a key_result or objective' : undefined,
+        })
+        .min(1, 'must list at least one target, each linking a milestone or labels to a key_result or objective')
+        .meta({ description: 'Objectives and key results to write progress records on, each with the milestone and/or labels that select its issues and pull requests.' }),
+    },
+    { error: notAMapMessage },
+  )
   .strict();
 
 export type MappingFile = z.output<typeof MappingFileSchema>;

@@ -24,8 +24,8 @@ export class SelectionError extends Error {
   override name = 'SelectionError';
   constructor(
     message: string,
-    /** The mapping-file path of the offending key, e.g. `targets[1].milestone`. */
-    readonly path: string,
+    /** The mapping-file path of the offending key, e.g. ['targets', 1, 'milestone']. */
+    readonly path: (string | number)[],
   ) {
     super(message);
   }
@@ -123,7 +123,7 @@ export class Collector {
       : titles.length
         ? `; it has ${titles.slice(0, 5).map((t) => `"${t}"`).join(', ')}${titles.length > 5 ? ', …' : ''}`
         : '; it has no milestones';
-    throw new SelectionError(`milestone ${typeof wanted === 'number' ? `#${wanted}` : `"${wanted}"`} does not exist in ${target.repository}${hint}`, `targets[${target.index}].milestone`);
+    throw new SelectionError(`milestone ${typeof wanted === 'number' ? `#${wanted}` : `"${wanted}"`} does not exist in ${target.repository}${hint}`, ['targets', target.index, 'milestone']);
   }
 
   private checkLabels(target: Target, labels: string[]): void {
@@ -133,7 +133,7 @@ export class Collector {
       const near = closest(label, labels);
       problems.push(`label "${label}" does not exist in ${target.repository}${near.length ? `; did you mean ${near.map((l) => `"${l}"`).join(', ')}?` : ''}`);
     }
-    if (problems.length) throw new SelectionError(problems.join('; '), `targets[${target.index}].labels`);
+    if (problems.length) throw new SelectionError(problems.join('; '), ['targets', target.index, 'labels']);
   }
 
   private list(repository: string, filter: { milestone: string } | { labels: string }): Promise<Item[]> {
