@@ -21,6 +21,7 @@ const SETTINGS = {
   closedItems: 50,
   riskTolerance: 15,
   language: 'en',
+  chart: false,
 } as const;
 
 // The contract's example, resolved in a workflow of acme/widgets.
@@ -110,6 +111,7 @@ defaults:
   risk_tolerance: 30
   source_title: OKR bot
   language: zh
+  chart: true
 targets:
   - key_result: "1"
     milestone: 3
@@ -124,6 +126,7 @@ targets:
     risk_tolerance: 2.5
     source_title: Team
     language: en
+    chart: false
   - objective: "2"
     labels: [x]
 `,
@@ -149,6 +152,7 @@ targets:
         riskTolerance: 2.5,
         sourceTitle: 'Team',
         language: 'en',
+        chart: false,
       },
       {
         ...common,
@@ -168,6 +172,7 @@ targets:
         riskTolerance: 30,
         sourceTitle: 'OKR bot',
         language: 'zh',
+        chart: true,
       },
     ]);
   });

@@ -376,6 +376,29 @@ describe('retries', () => {
     expect(fake.seen).toHaveLength(2);
   });
 
+  it('counts the deadline from the first request, not from when the client was made', async () => {
+    let clock = 1_000_000;
+    const fake = await serve((_seen, res) =>
+      reply(res, 429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-reset': '45', 'x-tt-logid': 'RL' }),
+    );
+    const { client, sleeps } = harness(fake, {
+      appId: undefined,
+      appSecret: undefined,
+      accessToken: 't-x',
+      deadlineMs: 60_000,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    });
+    // The run's GitHub work comes first and does not use up Feishu's time.
+    clock += 50_000;
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toThrow("Stopped: waiting 45 s more would go past the 60 s allowed for this run's Feishu calls.");
+    expect(sleeps).toEqual([45_000]);
+    expect(fake.seen).toHaveLength(2);
+  });
+
   it('explains an answer that does not come from Feishu', async () => {
     const fake = await serve((_seen, res) => {
       res.writeHead(404, { 'content-type': 'text/html' });
@@ -418,7 +441,7 @@ describe('pacing', () => {
     return { ...h, advance: (ms) => (clock += ms) };
   }
 
-  it('holds the fourth request to an endpoint until the oldest leaves the 60 s window; token calls count apart', async () => {
+  it('holds the fourth request to an endpoint until the oldest leaves the 60 s window, plus a second; token calls count apart', async () => {
     const fake = await serve((seen, res) => (isToken(seen) ? reply(res, 200, tokenAnswer()) : reply(res, 200, recordAnswer())));
     const { client, sleeps, advance } = clockHarness(fake);
     await client.getRecord(PROGRESS_ID);
@@ -429,8 +452,8 @@ describe('pacing', () => {
     advance(10_000);
     expect(sleeps).toEqual([]);
     await client.getRecord(PROGRESS_ID);
-    // The first request went out 30 s ago: its slot frees in 30 s.
-    expect(sleeps).toEqual([30_000]);
+    // The first request went out 30 s ago: its slot frees in 30 s, and a second for Feishu to count it gone.
+    expect(sleeps).toEqual([31_000]);
     expect(fake.seen.filter((s) => s.method === 'GET')).toHaveLength(4);
     expect(client.requestCount).toBe(5);
   });
@@ -444,7 +467,7 @@ describe('pacing', () => {
     await client.createRecord(createBody);
     expect(sleeps).toEqual([]);
     await client.updateRecord(PROGRESS_ID, updateBody);
-    expect(sleeps).toEqual([60_000]);
+    expect(sleeps).toEqual([61_000]);
   });
 });
 

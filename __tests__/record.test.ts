@@ -39,6 +39,7 @@ function target(overrides: Partial<Target> = {}): Target {
     riskTolerance: 15,
     sourceTitle: 'GitHub · acme/widgets',
     language: 'en',
+    chart: false,
     ...overrides,
   };
 }

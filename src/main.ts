@@ -1,19 +1,23 @@
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
-import { ConfigError, formatProblem, loadMapping, pathText, type LoadedMapping } from './config/load.js';
-import { resolveTargets } from './config/resolve.js';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, formatProblem, readMappingText } from './config/file.js';
+import type { LoadedMapping } from './config/load.js';
 import type { Target } from './config/schema.js';
-import { checkBaseUrl, FeishuClient } from './feishu/client.js';
-import { Collector, SelectionError, type Selection } from './github/collect.js';
-import { createOctokit } from './github/octokit.js';
+import type { FeishuClient } from './feishu/client.js';
+import type { Collector, Selection } from './github/collect.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
-import { computeProgress, periodKey, scheduleOf } from './progress.js';
-import { findEarlierRecords, publishRecord, type EarlierRecords } from './publish.js';
-import { buildRecordRequest } from './record/content.js';
-import { setOutputs, writeSummary, type TargetResult } from './summary.js';
+import { computeProgress, periodKey, scheduleOf, type Schedule } from './progress.js';
+import type { EarlierRecords } from './publish.js';
+import type { ChartImage } from './record/content.js';
+import { setOutputs, writeSummary, type TargetReport, type TargetResult } from './summary.js';
 
 // The pipeline: inputs + mapping file → targets → GitHub items → progress → record →
 // Feishu, then outputs and the job summary. Nothing else happens here.
+
+type Pipeline = typeof import('./pipeline.js');
 
 interface RunContext {
   now: Date;
@@ -50,7 +54,10 @@ function chooseTargets(all: Target[], wanted: string[]): Target[] {
   return all.filter((t) => wanted.some((w) => namesOf(t).includes(w.toLowerCase())));
 }
 
-/** Prints untrusted text so that nothing in it can act as a workflow command. */
+/**
+ * Prints untrusted text so that nothing in it can act as a workflow command: the runner
+ * reads `::command::` at the start of a line and the legacy `##[command]` anywhere in one.
+ */
 function printUntrusted(text: string): void {
   const token = randomUUID();
   core.info(`::stop-commands::${token}`);
@@ -58,7 +65,42 @@ function printUntrusted(text: string): void {
   core.info(`::${token}::`);
 }
 
+/**
+ * The burn-up chart of a target (mapping key `chart`). A dry run writes it to RUNNER_TEMP;
+ * a real run uploads it for the record's gallery. A chart that cannot be uploaded is
+ * reported, and the record is written without it: the progress matters more than the picture.
+ */
+async function chartImage(
+  steps: Pipeline,
+  target: Target,
+  selection: Selection,
+  schedule: Schedule,
+  now: Date,
+  feishu: FeishuClient | undefined,
+  report: TargetReport,
+): Promise<ChartImage | undefined> {
+  const chart = steps.burnUpChart(target, selection.items, now, schedule);
+  if (!feishu) {
+    const file = path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), `okr-chart-${target.targetId}.png`);
+    await writeFile(file, chart.png);
+    report.chart = `written to ${file}`;
+    printUntrusted(`${selection.displayName}: burn-up chart written to ${file} (a real run uploads it and shows it after the headline).`);
+    return undefined;
+  }
+  try {
+    const image = await feishu.uploadImage(chart.png, target.targetType, target.targetId);
+    report.chart = 'shown in the record, after the headline';
+    return { fileToken: image.fileToken, src: image.url, width: chart.width, height: chart.height };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    report.chart = `not attached: ${message}`;
+    core.warning(`${selection.displayName}: the burn-up chart was not attached; the record is written without it. ${message}`);
+    return undefined;
+  }
+}
+
 async function processTarget(
+  steps: Pipeline,
   target: Target,
   collector: Collector,
   feishu: FeishuClient | undefined,
@@ -86,16 +128,17 @@ async function processTarget(
     result.url = selection.targetUrl;
     const period = periodKey(target.period, context.now, target.timezone, { runId: context.run.id, runAttempt: context.run.attempt });
     const earlier: EarlierRecords = feishu
-      ? await findEarlierRecords(feishu, target.targetType, target.targetId, target.repository, period, (m) => core.warning(m))
+      ? await steps.findEarlierRecords(feishu, target.targetType, target.targetId, target.repository, period, (m) => core.warning(m))
       : { current: undefined, previous: undefined, readable: false };
     if (target.window === 'since-last-record' && !earlier.previous) {
       core.info(`No earlier record of ${target.repository} on this ${target.targetType === 3 ? 'key result' : 'objective'}: the window is the last 7 days.`);
     }
+    const schedule = scheduleOf(target, selection.milestone);
     const progress = computeProgress(
       target,
       selection.items,
       context.now,
-      scheduleOf(target, selection.milestone),
+      schedule,
       earlier.previous ? new Date(earlier.previous.createTime) : undefined,
     );
     Object.assign(result, {
@@ -105,7 +148,23 @@ async function processTarget(
       total: progress.total,
       closed_in_window: progress.closedInWindow.length,
     });
-    const request = buildRecordRequest({
+    const report: TargetReport = {
+      timezone: target.timezone,
+      windowStart: progress.windowStart,
+      now: context.now,
+      period,
+      closed: progress.closedInWindow,
+      closedItems: target.closedItems,
+      closedListUrl: selection.closedListUrl,
+      open: progress.open,
+      openItems: target.openItems,
+      openListUrl: selection.openListUrl,
+    };
+    result.report = report;
+    const chart = target.chart
+      ? await chartImage(steps, target, selection, schedule, context.now, inputs.dryRun ? undefined : feishu, report)
+      : undefined;
+    const request = steps.buildRecordRequest({
       target,
       displayName: selection.displayName,
       progress,
@@ -115,6 +174,7 @@ async function processTarget(
       people,
       periodKey: period,
       run: { url: context.run.url, label: context.run.label },
+      chart,
     });
     if (inputs.dryRun) {
       core.startGroup(`${selection.displayName}: ${progress.percent}% (${progress.done} of ${progress.total}), ${earlier.current ? 'would update' : 'would create'} a record`);
@@ -124,13 +184,13 @@ async function processTarget(
       result.progress_id = earlier.current?.id ?? null;
       return result;
     }
-    const published = await publishRecord(feishu!, request, target.repository, period, earlier, (m) => core.info(m));
+    const published = await steps.publishRecord(feishu!, request, target.repository, period, earlier, (m) => core.info(m));
     result.result = published.result;
     result.progress_id = published.progressId;
-    core.info(`${selection.displayName}: ${published.result} record ${published.progressId} (${progress.percent}%, ${progress.done} of ${progress.total}).`);
+    printUntrusted(`${selection.displayName}: ${published.result} record ${published.progressId} (${progress.percent}%, ${progress.done} of ${progress.total}).`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    result.error = error instanceof SelectionError ? `${loaded.locate(error.path)} ${pathText(error.path)}: ${message}` : message;
+    result.error = error instanceof steps.SelectionError ? `${loaded.locate(error.path)} ${steps.pathText(error.path)}: ${message}` : message;
     core.error(`${result.name}: ${result.error}`);
   }
   return result;
@@ -142,22 +202,26 @@ export async function run(): Promise<void> {
   try {
     const inputs = readInputs(process.env['GITHUB_WORKSPACE'] || process.cwd());
     dryRun = inputs.dryRun;
-    const baseUrl = checkBaseUrl(inputs.feishu.baseUrl).toString().replace(/\/+$/, '');
     const context = runContext(inputs.asOf);
+    const mappingText = await readMappingText(inputs.configPath, inputs.configDisplayPath);
 
-    const loaded = await loadMapping(inputs.configPath, inputs.configDisplayPath);
+    // Run only now: a run that stops at its inputs or mapping file starts as fast as
+    // @actions/core alone. "eager" keeps the code inside dist/index.js, the one file ncc minifies.
+    const steps = await import(/* webpackMode: "eager" */ './pipeline.js');
+    const baseUrl = steps.checkBaseUrl(inputs.feishu.baseUrl).toString().replace(/\/+$/, '');
+    const loaded = steps.parseMappingDocument(mappingText, inputs.configDisplayPath);
     const { mapping } = loaded;
-    const targets = chooseTargets(resolveTargets(mapping, context.workflowRepository), inputs.targets);
+    const targets = chooseTargets(steps.resolveTargets(mapping, context.workflowRepository), inputs.targets);
     core.info(`${targets.length} target${targets.length === 1 ? '' : 's'} as of ${context.now.toISOString()}${dryRun ? ' (dry run)' : ''}.`);
 
-    const collector = new Collector(createOctokit(inputs.githubToken), context.serverUrl);
+    const collector = new steps.Collector(steps.createOctokit(inputs.githubToken), context.serverUrl);
     const hasCredentials = Boolean(inputs.feishu.accessToken || (inputs.feishu.appId && inputs.feishu.appSecret));
     const feishu = hasCredentials
-      ? new FeishuClient({ ...inputs.feishu, baseUrl, log: core, setSecret: core.setSecret })
+      ? new steps.FeishuClient({ ...inputs.feishu, baseUrl, log: core, setSecret: core.setSecret })
       : undefined;
 
     for (const target of targets) {
-      results.push(await processTarget(target, collector, feishu, inputs, context, mapping.people ?? {}, loaded));
+      results.push(await processTarget(steps, target, collector, feishu, inputs, context, mapping.people ?? {}, loaded));
     }
     const failed = results.filter((r) => r.result === 'failed');
     if (failed.length) {

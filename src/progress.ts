@@ -161,6 +161,25 @@ export function closeReasonAt(item: Item, now: Date): Item['closeReason'] {
   return item.closeReason;
 }
 
+/** Done and total as of `now`, per `progress`, of items already filtered by `itemsAsOf`. */
+export function doneAndTotal(items: readonly Item[], progress: Target['progress'], now: Date): { done: number; total: number } {
+  let done = 0;
+  let total = 0;
+  for (const item of items) {
+    const reason = closeReasonAt(item, now);
+    if (progress === 'github') {
+      total++;
+      if (reason) done++;
+    } else if (reason === 'completed' || reason === 'merged') {
+      total++;
+      done++;
+    } else if (reason === null) {
+      total++;
+    }
+  }
+  return { done, total };
+}
+
 export interface Progress {
   percent: number;
   status: Status;
@@ -184,20 +203,7 @@ export function computeProgress(
   lastRecordAt?: Date,
 ): Progress {
   const items = itemsAsOf(selected, target.include, now);
-  let done = 0;
-  let total = 0;
-  for (const item of items) {
-    const reason = closeReasonAt(item, now);
-    if (target.progress === 'github') {
-      total++;
-      if (reason) done++;
-    } else if (reason === 'completed' || reason === 'merged') {
-      total++;
-      done++;
-    } else if (reason === null) {
-      total++;
-    }
-  }
+  const { done, total } = doneAndTotal(items, target.progress, now);
   const percent = percentOf(done, total);
   const start = windowStart(target.window, now, target.timezone, lastRecordAt);
   const closedInWindow = items

@@ -1,8 +1,11 @@
 import * as core from '@actions/core';
-import type { Status } from './progress.js';
+import type { Item } from './github/items.js';
+import { localDate, zonedParts, type Status } from './progress.js';
+import { cleanTitle } from './record/text.js';
 import { WORDS } from './record/words.js';
 
-// What the run reports: the `records` output and the job summary.
+// What the run reports: the `records` output and the job summary. The summary shows the
+// same facts as the log and the records, in a table per run and a section per target.
 
 export interface TargetResult {
   name: string;
@@ -17,12 +20,33 @@ export interface TargetResult {
   progress_id: string | null;
   result: 'created' | 'updated' | 'dry-run' | 'failed';
   error?: string;
-  /** Shown in the summary only. */
+  /** Shown in the summary only: the target's page on GitHub. */
   url?: string;
+  /** Shown in the summary only: what the record reported. */
+  report?: TargetReport;
 }
 
-/** GitHub's job summary is capped at 1 MiB; stay well under it. */
+/** The items a record reported, with the limits it applied, for the target's section. */
+export interface TargetReport {
+  timezone: string;
+  windowStart: Date;
+  now: Date;
+  period: string;
+  /** Closed in the window, newest first, and how many of them the record lists. */
+  closed: readonly Item[];
+  closedItems: number;
+  closedListUrl: string;
+  /** Still open, most recently updated first, and how many of them the record lists. */
+  open: readonly Item[];
+  openItems: number;
+  openListUrl: string;
+  /** What became of the burn-up chart, when the target asks for one. */
+  chart?: string;
+}
+
+/** GitHub's job summary is capped at 1 MiB (bytes, not characters); stay well under it. */
 const SUMMARY_LIMIT = 1000 * 1024;
+const BAR_CELLS = 20;
 
 /** Text as HTML that cannot add markup, break a table or mention anyone. */
 export function escapeHtml(text: string): string {
@@ -33,47 +57,138 @@ export function escapeHtml(text: string): string {
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;')
     .replace(/\|/g, '&#124;')
-    .replace(/@/g, '&#64;')
+    // The entity alone decodes back to @ before GitHub looks for mentions; the word joiner after it does not.
+    .replace(/@/g, '&#64;&#8288;')
     .replace(/[\r\n]+/g, ' ');
 }
 
 export function setOutputs(results: TargetResult[]): void {
-  core.setOutput('records', JSON.stringify(results.map(({ url: _url, ...record }) => record)));
+  core.setOutput('records', JSON.stringify(results.map(({ url: _url, report: _report, ...record }) => record)));
   core.setOutput('created', results.filter((r) => r.result === 'created').length);
   core.setOutput('updated', results.filter((r) => r.result === 'updated').length);
   core.setOutput('failed', results.filter((r) => r.result === 'failed').length);
 }
 
+/** A link whose text is escaped here; addresses that are not http(s) give plain text. */
+function link(url: string | undefined, html: string): string {
+  return url && /^https?:\/\//.test(url) ? `<a href="${escapeHtml(url)}">${html}</a>` : html;
+}
+
+/** Percent as a bar of block characters; any progress shows, and only 100 % fills it. */
+export function progressBar(percent: number): string {
+  const share = Math.min(1, Math.max(0, percent / 100));
+  let filled = Math.round(share * BAR_CELLS);
+  if (share > 0 && filled === 0) filled = 1;
+  if (share < 1 && filled === BAR_CELLS) filled = BAR_CELLS - 1;
+  return `${'█'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)}`;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** An instant as the date and time of the target's time zone, e.g. 2026-11-20 09:00 UTC. */
+function when(at: Date, timeZone: string): string {
+  const p = zonedParts(at, timeZone);
+  return `${localDate(at, timeZone)} ${pad(p.hour)}:${pad(p.minute)} ${timeZone}`;
+}
+
+function resultCell(r: TargetResult): string {
+  if (r.result === 'failed') return `failed: ${escapeHtml(r.error ?? '')}`;
+  // No address of a record's page in Feishu OKR can be built from its ids, so no link.
+  return r.result;
+}
+
+function row(r: TargetResult): string {
+  const cells = [
+    escapeHtml(cleanTitle(r.name)),
+    link(r.url, escapeHtml(r.repository)),
+    r.percent === null ? '–' : `<code>${progressBar(r.percent)}</code>`,
+    r.percent === null ? '–' : `${r.percent}%`,
+    r.done === null ? '–' : `${r.done} / ${r.total}`,
+    r.closed_in_window === null ? '–' : String(r.closed_in_window),
+    r.status === null ? '–' : WORDS.en.status[r.status],
+    resultCell(r),
+  ];
+  return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+}
+
+const HEAD = ['Target', 'Source', 'Progress', 'Percent', 'Done', 'Closed in window', 'Status', 'Result'];
+
+function table(rows: string[]): string {
+  return `<table><tr>${HEAD.map((h) => `<th>${h}</th>`).join('')}</tr>${rows.join('')}</table>`;
+}
+
+function itemLine(item: Item, closed: boolean): string {
+  const marks: string[] = [];
+  if (item.kind === 'pull') marks.push('pull request');
+  if (closed && item.closeReason === 'not_planned') marks.push('not planned');
+  if (closed && item.closeReason === 'duplicate') marks.push('duplicate');
+  if (closed && item.closeReason === 'unmerged') marks.push('closed unmerged');
+  const title = escapeHtml(cleanTitle(item.title));
+  const struck = closed && (item.closeReason === 'not_planned' || item.closeReason === 'duplicate') ? `<s>${title}</s>` : title;
+  const author = item.author ? ` — ${escapeHtml(`@${item.author}`)}` : '';
+  return `<li>${closed ? '☑' : '☐'} ${link(item.url, `#${item.number}`)} ${struck}${marks.length ? ` (${marks.join(', ')})` : ''}${author}</li>`;
+}
+
+/** Up to `limit` items as a list, then "…and K more" linked to the full list on GitHub. */
+function itemList(items: readonly Item[], limit: number, closed: boolean, listUrl: string): string {
+  if (items.length === 0 || limit === 0) return '';
+  const more = items.length > limit ? `<li>${link(listUrl, `…and ${items.length - limit} more`)}</li>` : '';
+  return `<ul>${items.slice(0, limit).map((item) => itemLine(item, closed)).join('')}${more}</ul>`;
+}
+
+/** One collapsible section per target: what its record reported, the window and the period. */
+function section(r: TargetResult): string {
+  const report = r.report;
+  if (!report) return '';
+  const { closed, open, timezone } = report;
+  const facts = [
+    `Window: ${escapeHtml(when(report.windowStart, timezone))} → ${escapeHtml(when(report.now, timezone))}`,
+    `Period: ${escapeHtml(report.period)}`,
+    r.progress_id ? `Record: ${escapeHtml(r.progress_id)}` : '',
+    report.chart ? `Burn-up chart: ${escapeHtml(report.chart)}` : '',
+  ].filter(Boolean);
+  return [
+    `<details><summary><b>${escapeHtml(cleanTitle(r.name))}</b>: ${closed.length} closed in the window, ${open.length} still open</summary>`,
+    `<p>${facts.join('<br>')}</p>`,
+    `<p><b>Closed in the window (${closed.length})</b></p>`,
+    itemList(closed, report.closedItems, true, report.closedListUrl),
+    `<p><b>Still open (${open.length})</b></p>`,
+    itemList(open, report.openItems, false, report.openListUrl),
+    '</details>',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
 export function summaryHtml(results: TargetResult[], dryRun: boolean): string {
-  const rows = results.map((r) => {
-    const name = r.url ? `<a href="${escapeHtml(r.url)}">${escapeHtml(r.name)}</a>` : escapeHtml(r.name);
-    const cells = [
-      name,
-      escapeHtml(r.repository),
-      r.percent === null ? '–' : `${r.percent}%`,
-      r.done === null ? '–' : `${r.done} / ${r.total}`,
-      r.closed_in_window === null ? '–' : String(r.closed_in_window),
-      r.status === null ? '–' : WORDS.en.status[r.status],
-      r.result === 'failed' ? `failed: ${escapeHtml(r.error ?? '')}` : r.result,
-    ];
-    return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
-  });
-  const head = ['Target', 'Repository', 'Progress', 'Done', 'Closed in window', 'Status', 'Result'];
   const title = `<h2>OKR progress${dryRun ? ' (dry run: nothing written to Feishu)' : ''}</h2>`;
-  const table = (body: string[]): string => `<table><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${body.join('')}</table>`;
-  let html = `${title}\n${table(rows)}\n`;
-  if (html.length > SUMMARY_LIMIT) {
-    // Keep whole rows only, and say how many were left out.
-    const kept: string[] = [];
-    let size = title.length + 200;
-    for (const row of rows) {
-      if (size + row.length > SUMMARY_LIMIT) break;
-      kept.push(row);
-      size += row.length;
-    }
-    html = `${title}\n${table(kept)}\n<p>…and ${rows.length - kept.length} more targets (see the records output).</p>\n`;
+  if (results.length === 0) return `${title}\n<p>No target was run; the log says why.</p>\n`;
+  const counts = ['created', 'updated', 'dry-run', 'failed']
+    .map((kind) => [kind, results.filter((r) => r.result === kind).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${count} ${kind}`);
+  const intro = `<p>${results.length} target${results.length === 1 ? '' : 's'}: ${counts.join(', ')}.</p>`;
+  const rows = results.map(row);
+  const sections = results.map(section).filter(Boolean);
+
+  const size = (parts: string[]): number => parts.reduce((sum, part) => sum + Buffer.byteLength(part) + 1, 0);
+  // The table comes first; sections are left out from the last one while the whole is too big.
+  const head = [title, intro, table(rows)];
+  let kept = sections.length;
+  while (kept > 0 && size([...head, ...sections.slice(0, kept)]) > SUMMARY_LIMIT) kept--;
+  if (size(head) <= SUMMARY_LIMIT) {
+    const note = kept < sections.length ? [`<p>${sections.length - kept} more target sections left out to keep the summary under 1 MiB.</p>`] : [];
+    return `${[...head, ...sections.slice(0, kept), ...note].join('\n')}\n`;
   }
-  return html;
+  // Even the table is too big: keep whole rows only, and say how many were left out.
+  const keptRows: string[] = [];
+  let used = size([title, intro, table([])]) + 200;
+  for (const r of rows) {
+    if (used + Buffer.byteLength(r) > SUMMARY_LIMIT) break;
+    keptRows.push(r);
+    used += Buffer.byteLength(r);
+  }
+  return `${[title, intro, table(keptRows), `<p>…and ${rows.length - keptRows.length} more targets (see the records output).</p>`].join('\n')}\n`;
 }
 
 export async function writeSummary(results: TargetResult[], dryRun: boolean): Promise<void> {

@@ -32,6 +32,8 @@ export interface FeishuApp {
   appSecret: string;
   /** false: the app lacks okr:okr and okr:okr.progress:writeonly, so writes answer 1001002. */
   writeScope?: boolean;
+  /** false: the app lacks okr:okr.progress.file:upload, so image uploads answer 1001002. */
+  uploadScope?: boolean;
 }
 
 export const DEFAULT_APP: FeishuApp = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'fake-secret-9f8e7d6c5b4a' };
@@ -39,7 +41,7 @@ export const DEFAULT_APP: FeishuApp = { appId: 'cli_a1b2c3d4e5f60718', appSecret
 /** The objectives and key results the fake knows; ids from the contract's example. */
 export const DEFAULT_OKRS = { objectives: ['7043693679567028244'], keyResults: ['7041430377642082323'] };
 
-export type FeishuRoute = 'token' | 'create' | 'get' | 'update' | 'delete' | 'list';
+export type FeishuRoute = 'token' | 'create' | 'get' | 'update' | 'delete' | 'list' | 'upload';
 
 /** What the next matching request suffers. Faults are consumed in order, `times` each (default 1). */
 export type FeishuFault = { route: FeishuRoute; times?: number } & (
@@ -59,6 +61,16 @@ export interface StoredRecord extends CreateBody {
   /** Milliseconds since the epoch, as a string, like Feishu. */
   create_time: string;
   modify_time: string;
+}
+
+/** An image uploaded for the records of an objective or key result. */
+export interface UploadedImage {
+  fileToken: string;
+  targetId: string;
+  targetType: 2 | 3;
+  fileName: string;
+  contentType: string;
+  data: Buffer;
 }
 
 export interface IssuedToken {
@@ -86,6 +98,8 @@ export interface FakeFeishu {
   url: string;
   close(): Promise<void>;
   records: Map<string, StoredRecord>;
+  /** Uploaded images by file token. */
+  images: Map<string, UploadedImage>;
   requests: LoggedRequest[];
   faults: FeishuFault[];
   apps: FeishuApp[];
@@ -115,7 +129,10 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'DELETE', pattern: /^\/open-apis\/okr\/v1\/progress_records\/([^/]+)$/, route: 'delete', template: 'DELETE /open-apis/okr/v1/progress_records/:progress_id' },
   { method: 'GET', pattern: /^\/open-apis\/okr\/v2\/objectives\/([^/]+)\/progresses$/, route: 'list', template: 'GET /open-apis/okr/v2/objectives/:objective_id/progresses' },
   { method: 'GET', pattern: /^\/open-apis\/okr\/v2\/key_results\/([^/]+)\/progresses$/, route: 'list', template: 'GET /open-apis/okr/v2/key_results/:key_result_id/progresses' },
+  { method: 'POST', pattern: /^\/open-apis\/okr\/v1\/images\/upload$/, route: 'upload', template: 'POST /open-apis/okr/v1/images/upload' },
 ];
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 // Feishu hands out a fresh token only when the current one has less than this left.
 const TOKEN_REUSE_MIN_MS = 30 * 60 * 1000;
@@ -124,6 +141,7 @@ const TOKEN_REUSE_MIN_MS = 30 * 60 * 1000;
 interface Caller {
   rateKey: string;
   writeScope: boolean;
+  uploadScope: boolean;
 }
 
 interface Call {
@@ -132,6 +150,7 @@ interface Call {
   endpoint: Endpoint;
   id: string;
   body: string;
+  raw: Buffer;
 }
 
 export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<FakeFeishu> {
@@ -140,6 +159,9 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   const rateWindowMs = options.rateWindowMs ?? 60_000;
   const readScope = options.readScope ?? true;
   const records = new Map<string, StoredRecord>();
+  const images = new Map<string, UploadedImage>();
+  // Known once the server listens; image addresses are built on it.
+  let baseUrl = '';
   const requests: LoggedRequest[] = [];
   const faults: FeishuFault[] = [];
   const apps = [...(options.apps ?? [DEFAULT_APP])];
@@ -191,7 +213,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     if (!token || !/^[tu]-\S+$/.test(token)) {
       return fail(400, 99991671, 'Invalid access token for authorization: the token format is wrong. Send "Authorization: Bearer <token>".');
     }
-    if (token === options.acceptUserToken) return { rateKey: `user ${token}`, writeScope: true };
+    if (token === options.acceptUserToken) return { rateKey: `user ${token}`, writeScope: true, uploadScope: true };
     if (token.startsWith('u-')) return fail(400, 99991668, 'Invalid access token for authorization: user access token is invalid.');
     const issued = tokens.get(token);
     if (!issued) return fail(400, 99991665, 'Invalid access token for authorization: tenant access token is invalid.');
@@ -199,7 +221,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
       return fail(400, 99991663, 'Invalid access token for authorization: tenant access token has expired. Fetch a new one.');
     }
     const app = apps.find((a) => a.appId === issued.appId);
-    return { rateKey: `app ${issued.appId}`, writeScope: app?.writeScope ?? true };
+    return { rateKey: `app ${issued.appId}`, writeScope: app?.writeScope ?? true, uploadScope: app?.uploadScope ?? true };
   }
 
   function expireBearerToken(headers: IncomingHttpHeaders): void {
@@ -272,6 +294,44 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     return ok({ code: 0, msg: 'success', data: recordData(record) });
   }
 
+  /** Multipart fields `data` (a PNG file), `target_id` and `target_type`, as the upload page lists them. */
+  async function uploadImage(call: Call, caller: Caller): Promise<Reply> {
+    if (!caller.uploadScope) return fail(400, 1001002, 'no permission: the app may not upload images (scope okr:okr.progress.file:upload)');
+    const contentType = call.req.headers['content-type'] ?? '';
+    if (!/^multipart\/form-data;\s*boundary=/i.test(contentType)) return invalid(['Content-Type: must be multipart/form-data with a boundary']);
+    let form: globalThis.FormData;
+    try {
+      form = await new Request('http://127.0.0.1/', { method: 'POST', headers: { 'content-type': contentType }, body: call.raw }).formData();
+    } catch {
+      return invalid(['body: is not valid multipart/form-data']);
+    }
+    const problems: string[] = [];
+    const data = form.get('data');
+    const targetId = form.get('target_id');
+    const targetType = form.get('target_type');
+    if (!(data instanceof Blob)) problems.push('data: must be a file');
+    if (typeof targetId !== 'string' || !/^\d+$/.test(targetId)) problems.push('target_id: must be the id of an objective or key result');
+    if (targetType !== '2' && targetType !== '3') problems.push('target_type: must be 2 (objective) or 3 (key result)');
+    const bytes = data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : Buffer.alloc(0);
+    if (data instanceof Blob && !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) problems.push('data: is not a PNG image');
+    if (problems.length) return invalid(problems);
+    const type = targetType === '2' ? 2 : 3;
+    if (!targetExists(type, targetId as string)) return okrNotFound(type, targetId as string);
+
+    const fileToken = `boxcn${randomBytes(12).toString('hex')}`;
+    images.set(fileToken, {
+      fileToken,
+      targetId: targetId as string,
+      targetType: type,
+      fileName: data instanceof File ? data.name : '',
+      contentType: (data as Blob).type,
+      data: bytes,
+    });
+    // Like Feishu's, the address carries an expiring ticket; the file token is what lasts.
+    const url = `${baseUrl}/open-apis/okr/v1/images/${fileToken}?ticket=${randomBytes(8).toString('hex')}`;
+    return ok({ code: 0, msg: 'success', data: { file_token: fileToken, url } });
+  }
+
   function deleteRecord(call: Call, caller: Caller): Reply {
     if (!caller.writeScope) return noWriteScope();
     if (!records.delete(call.id)) return recordNotFound(call.id);
@@ -328,7 +388,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     });
   }
 
-  function answer(call: Call): Reply {
+  function answer(call: Call): Reply | Promise<Reply> {
     if (call.endpoint.route === 'token') return issueToken(call);
     const caller = authenticate(call.req.headers);
     if ('status' in caller) return caller;
@@ -345,11 +405,14 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         return deleteRecord(call, caller);
       case 'list':
         return listRecords(call);
+      case 'upload':
+        return uploadImage(call, caller);
     }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    const raw = await readRawBody(req);
+    const body = raw.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const logged: LoggedRequest = {
       method: req.method ?? '',
@@ -367,7 +430,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
 
     const endpoint = ENDPOINTS.find((e) => e.method === req.method && e.pattern.test(url.pathname));
     if (!endpoint) return send({ status: 404, body: '404 page not found' });
-    const call: Call = { req, url, endpoint, id: decodeURIComponent(endpoint.pattern.exec(url.pathname)?.[1] ?? ''), body };
+    const call: Call = { req, url, endpoint, id: decodeURIComponent(endpoint.pattern.exec(url.pathname)?.[1] ?? ''), body, raw };
 
     const fault = takeFault(endpoint.route);
     switch (fault?.kind) {
@@ -383,7 +446,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         await sleep(fault.ms);
         break;
     }
-    const reply = answer(call);
+    const reply = await answer(call);
     if (fault?.kind === 'drop-after-store') {
       req.socket.destroy();
       return;
@@ -398,11 +461,13 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
 
   return {
     url: `http://127.0.0.1:${port}`,
     close: () => closeServer(server),
     records,
+    images,
     requests,
     faults,
     apps,
@@ -543,9 +608,14 @@ function sendReply(res: ServerResponse, reply: Reply): void {
 // The two helpers below are shared with the fake GitHub server.
 
 export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRawBody(req)).toString('utf8');
+}
+
+/** The body as bytes, for multipart uploads that carry binary files. */
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function closeServer(server: Server): Promise<void> {

@@ -136,16 +136,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         }
         const listed = listMilestones(repo, url.searchParams);
         if ('invalid' in listed) return validationFailed('Milestone', listed.invalid);
-        return paginate(listed.milestones.map((m) => shape.milestone(m)), url, apiUrl);
+        return paginate(listed.milestones, url, apiUrl, (m) => shape.milestone(m));
       }
       case 'labels':
         if (number !== undefined) return { status: 404, body: error(404) };
-        return paginate(repo.labels.map((name) => shape.label(name)), url, apiUrl);
+        return paginate(repo.labels, url, apiUrl, (name) => shape.label(name));
       case 'issues': {
         if (number !== undefined) return { status: 404, body: error(404) };
         const listed = listItems(repo, url.searchParams);
         if ('invalid' in listed) return validationFailed('Issue', listed.invalid);
-        return paginate(listed.items.map((item) => shape.issue(item)), url, apiUrl);
+        return paginate(listed.items, url, apiUrl, (item) => shape.issue(item));
       }
     }
   }
@@ -252,7 +252,10 @@ function listItems(repo: FakeRepo, query: URLSearchParams): { items: FakeItem[] 
     // Several labels select the items that carry every one of them.
     .filter((i) => labels.every((wanted) => i.labels.some((l) => l.toLowerCase() === wanted)))
     .filter((i) => sinceMs === undefined || Date.parse(i.updated_at) >= sinceMs)
-    .sort((a, b) => sign * (compare(sortKey(a), sortKey(b)) || a.number - b.number));
+    // Each key computed once: large fixtures hold thousands of items.
+    .map((item) => ({ item, key: sortKey(item) }))
+    .sort((a, b) => sign * (compare(a.key, b.key) || a.item.number - b.item.number))
+    .map(({ item }) => item);
   return { items };
 }
 
@@ -260,8 +263,11 @@ function compare(a: number, b: number): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-/** One page of `all`, with GitHub's Link header pointing at the neighbouring pages. */
-function paginate(all: unknown[], url: URL, apiUrl: string): Reply {
+/**
+ * One page of `all`, shaped as GitHub shows it, with GitHub's Link header pointing at the
+ * neighbouring pages. Only the page is shaped, so that large fixtures stay fast to serve.
+ */
+function paginate<T>(all: T[], url: URL, apiUrl: string, shape: (value: T) => unknown): Reply {
   const positive = (text: string | null) => (text !== null && /^\d+$/.test(text) && Number(text) >= 1 ? Number(text) : undefined);
   const perPage = Math.min(100, positive(url.searchParams.get('per_page')) ?? 30);
   const page = positive(url.searchParams.get('page')) ?? 1;
@@ -279,7 +285,7 @@ function paginate(all: unknown[], url: URL, apiUrl: string): Reply {
 
   return {
     status: 200,
-    body: all.slice((page - 1) * perPage, page * perPage),
+    body: all.slice((page - 1) * perPage, page * perPage).map(shape),
     headers: links.length > 0 ? { link: links.join(', ') } : {},
   };
 }

@@ -1,42 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
 import { type Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import { closest } from './closest.js';
+import { ConfigError, fileProblem, readMappingText, type ConfigProblem } from './file.js';
 import { MappingFileSchema, crossFieldProblems, describeValue, type MappingFile } from './schema.js';
 
 // Mapping file → validated MappingFile, or a ConfigError that lists every problem with the
 // file, line and column it is at.
 
-/** One thing wrong with the mapping file. `line` and `col` are 1-based, 0 when the problem is the whole file. */
-export interface ConfigProblem {
-  file: string;
-  line: number;
-  col: number;
-  /** Where in the file's structure, as `targets[1].labels[0]`; empty for syntax errors and whole-file problems. */
-  path: string;
-  message: string;
-}
-
-/** `file:LINE:COL path: message`; `file: message` for a problem with the whole file. */
-export function formatProblem(problem: ConfigProblem): string {
-  if (problem.line === 0) return `${problem.file}: ${problem.message}`;
-  const where = `${problem.file}:${problem.line}:${problem.col}`;
-  return problem.path ? `${where} ${problem.path}: ${problem.message}` : `${where} ${problem.message}`;
-}
-
-export class ConfigError extends Error {
-  readonly problems: ConfigProblem[];
-
-  constructor(problems: ConfigProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
-
-const MAX_BYTES = 1024 * 1024;
-
-const DEFAULT_CONFIG = '.github/okr-progress.yml';
+export { ConfigError, formatProblem, type ConfigProblem } from './file.js';
 
 /** Reads, parses (YAML or JSON, told apart by content) and validates the mapping file. */
 export async function loadMappingFile(absPath: string, displayPath: string): Promise<MappingFile> {
@@ -54,31 +25,13 @@ export async function loadMapping(absPath: string, displayPath: string): Promise
   return parseMappingDocument(await readMappingText(absPath, displayPath), displayPath);
 }
 
-/** A ConfigError about the whole file. */
-const fileProblem = (file: string, message: string): ConfigError => new ConfigError([{ file, line: 0, col: 0, path: '', message }]);
-
-async function readMappingText(absPath: string, displayPath: string): Promise<string> {
-  const cannotRead = (error: NodeJS.ErrnoException): never => {
-    throw error.code === 'ENOENT'
-      ? fileProblem(displayPath, `not found (looked for ${absPath}); add the mapping file there, or set the "config" input to its path (default ${DEFAULT_CONFIG})`)
-      : fileProblem(displayPath, `cannot be read: ${error.message}`);
-  };
-  const info = await stat(absPath).catch(cannotRead);
-  if (info.isDirectory()) {
-    throw fileProblem(displayPath, `is a directory, not a file; set the "config" input to the mapping file's path (default ${DEFAULT_CONFIG})`);
-  }
-  if (info.size > MAX_BYTES) {
-    throw fileProblem(displayPath, `is ${info.size} bytes, more than the 1 MiB a mapping file may have; is "config" pointing at the right file?`);
-  }
-  return readFile(absPath, 'utf8').catch(cannotRead);
-}
-
 /** Parses and validates the text of a mapping file; `displayPath` names it in the problems. */
 export function parseMappingFile(text: string, displayPath: string): MappingFile {
   return parseMappingDocument(text, displayPath).mapping;
 }
 
-function parseMappingDocument(text: string, displayPath: string): LoadedMapping {
+/** Parses and validates the text of a mapping file, keeping where each key is. */
+export function parseMappingDocument(text: string, displayPath: string): LoadedMapping {
   const lines = new LineCounter();
   const problemAt = (offset: number, path: string, message: string): ConfigProblem => {
     const { line, col } = lines.linePos(offset);

@@ -36,6 +36,7 @@ export function resolveTargets(mapping: MappingFile, workflowRepository: string)
       riskTolerance: setting('risk_tolerance'),
       sourceTitle: entry.source_title ?? defaults.source_title ?? `GitHub · ${repository}`,
       language: setting('language'),
+      chart: setting('chart'),
     };
   });
 }

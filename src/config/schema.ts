@@ -15,7 +15,10 @@ export function describeValue(value: unknown): string {
 }
 
 const idMessage = (iss: { input?: unknown }): string =>
-  `must be a Feishu OKR id: the digits of the objective or key result, such as "7041430377642082323", not ${describeValue(iss.input)}`;
+  typeof iss.input === 'number'
+    ? // YAML reads 7041430377642082323.0 or 7.041430377642082e18 as a float, which has already lost digits.
+      `must be the digits of a Feishu OKR id, not a number with a fraction or an exponent (read as ${describeValue(iss.input)}, which loses digits); write the id in quotes, such as "7041430377642082323"`
+    : `must be a Feishu OKR id: the digits of the objective or key result, such as "7041430377642082323", not ${describeValue(iss.input)}`;
 
 // Feishu ids are 19-digit numbers. YAML is parsed with big integers kept exact, so an
 // unquoted id arrives here as a bigint and is turned back into its digits.
@@ -74,12 +77,14 @@ export const DefaultsSchema = z
     include: z.enum(['all', 'issues', 'pulls']).optional().meta({ description: 'Which kinds of items count.' }),
     progress: z.enum(['github', 'completed']).optional()
       .meta({ description: 'github: closed / all, like the milestone bar. completed: completed issues and merged pull requests only.' }),
-    open_items: z.number().int().min(0).max(100).optional().meta({ description: 'How many still-open items to list (0: none).' }),
-    closed_items: z.number().int().min(0).max(500).optional().meta({ description: 'How many closed items to list; the rest are summarised with a link.' }),
+    open_items: z.number().int().min(0).max(100).optional().meta({ description: 'How many still-open items to list (0: none).', examples: [10, 0] }),
+    closed_items: z.number().int().min(0).max(500).optional().meta({ description: 'How many closed items to list; the rest are summarised with a link.', examples: [50] }),
     risk_tolerance: z.number().min(0).max(100).optional()
-      .meta({ description: 'Percentage points behind schedule before status auto says at risk.' }),
-    source_title: z.string().min(1).max(100).optional().meta({ description: 'Source title shown in Feishu. Default: "GitHub · <owner>/<repo>".' }),
+      .meta({ description: 'Percentage points behind schedule before status auto says at risk.', examples: [15] }),
+    source_title: z.string().min(1).max(100).optional().meta({ description: 'Source title shown in Feishu. Default: "GitHub · <owner>/<repo>".', examples: ['GitHub · acme/widgets'] }),
     language: z.enum(['en', 'zh']).optional().meta({ description: 'Language of the words the action writes in the record.' }),
+    chart: z.boolean().optional()
+      .meta({ description: 'Add a burn-up chart (done and total items over time, due date marked) to the record as a picture. Needs the okr:okr.progress.file:upload scope.', examples: [true] }),
   })
   .strict();
 
@@ -94,19 +99,20 @@ export const DEFAULTS = {
   closed_items: 50,
   risk_tolerance: 15,
   language: 'en',
+  chart: false,
 } as const;
 
 export const DocSchema = z
   .object({
     url: z.string().regex(/^https:\/\/\S+$/, {
       error: (iss) => `must be the https:// link of a Feishu document, not ${describeValue(iss.input)}`,
-    }).meta({ description: 'Link of the Feishu document.' }),
-    title: z.string().min(1).max(200).meta({ description: 'Title shown for the link.' }),
+    }).meta({ description: 'Link of the Feishu document.', examples: ['https://acme.feishu.cn/docx/AbCdEf'] }),
+    title: z.string().min(1).max(200).meta({ description: 'Title shown for the link.', examples: ['Perf plan'] }),
   })
   .strict();
 
 export const TargetSchema = DefaultsSchema.extend({
-  name: z.string().min(1).max(200).optional().meta({ description: 'Display name (default: milestone title / labels).' }),
+  name: z.string().min(1).max(200).optional().meta({ description: 'Display name (default: milestone title / labels).', examples: ['Launch v2'] }),
   key_result: FeishuId.optional(),
   objective: FeishuId.optional(),
   milestone: z
@@ -114,15 +120,15 @@ export const TargetSchema = DefaultsSchema.extend({
       error: (iss) => `must be a milestone title such as "v2.0" or a milestone number such as 3, not ${describeValue(iss.input)}`,
     })
     .optional()
-    .meta({ description: 'Milestone title or number.' }),
-  labels: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Items with any of these labels.' }),
+    .meta({ description: 'Milestone title or number.', examples: ['v2.0', 3] }),
+  labels: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Items with any of these labels.', examples: [['okr/perf', 'area: api']] }),
   repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, {
     error: (iss) => `must be owner/name, such as acme/gadgets, not ${describeValue(iss.input)}`,
   }).optional()
     .meta({ description: 'Default: the workflow repository.', examples: ['acme/gadgets'] }),
-  due: DateOrInstant.optional().meta({ description: 'Due date where no milestone gives one.' }),
-  start: DateOrInstant.optional().meta({ description: "Start date. Default: the milestone's creation date." }),
-  docs: z.array(DocSchema).max(20).optional().meta({ description: 'Feishu documents to attach as docsLink elements.' }),
+  due: DateOrInstant.optional().meta({ description: 'Due date where no milestone gives one.', examples: ['2026-12-31'] }),
+  start: DateOrInstant.optional().meta({ description: "Start date. Default: the milestone's creation date.", examples: ['2026-10-01'] }),
+  docs: z.array(DocSchema).max(20).optional().meta({ description: 'Feishu documents to attach as docsLink elements.', examples: [[{ url: 'https://acme.feishu.cn/docx/AbCdEf', title: 'Perf plan' }]] }),
 }).strict();
 
 const GITHUB_LOGIN = /^[A-Za-z\d](?:[A-Za-z\d]|-(?=[A-Za-z\d])){0,38}(?:\[bot\])?$/;
@@ -140,8 +146,8 @@ export const MappingFileSchema = z
               ? 'is missing; start the file with "version: 1"'
               : `must be 1, the only version of the mapping file so far, not ${describeValue(iss.input)}`,
         })
-        .meta({ description: 'Version of the mapping file format: 1.' }),
-      defaults: DefaultsSchema.optional().meta({ description: 'Settings for every target; any of them can be overridden per target.' }),
+        .meta({ description: 'Version of the mapping file format: 1.', examples: [1] }),
+      defaults: DefaultsSchema.optional().meta({ description: 'Settings for every target; any of them can be overridden per target.', examples: [{ window: '7d', period: 'week', timezone: 'UTC' }] }),
       people: z
         .record(
           z.string().regex(GITHUB_LOGIN, {
@@ -152,7 +158,7 @@ export const MappingFileSchema = z
           }),
         )
         .optional()
-        .meta({ description: 'GitHub login → Feishu open_id, shown as an @mention.' }),
+        .meta({ description: 'GitHub login → Feishu open_id, shown as an @mention.', examples: [{ octocat: 'ou_3bbe8a09c20e89cce9bff989ed840674' }] }),
       targets: z
         .array(TargetSchema, {
           error: (iss) =>
@@ -227,4 +233,5 @@ export interface Target {
   riskTolerance: number;
   sourceTitle: string;
   language: 'en' | 'zh';
+  chart: boolean;
 }

@@ -32,6 +32,12 @@ export const RecordAnswerData = z.object({
   progress_rate: z.looseObject({ percent: z.number().nullish(), status: z.number().nullish() }).nullish(),
 });
 
+/** `data` of POST /open-apis/okr/v1/images/upload. */
+export const ImageAnswerData = z.object({
+  file_token: z.string().min(1),
+  url: z.string().min(1),
+});
+
 // v2 content is the snake_case dialect (`text_run`).
 const ListedContent = z.looseObject({
   blocks: z

@@ -1,7 +1,8 @@
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, FormData, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { CreateProgressRecordRequest, UpdateProgressRecordRequest } from '../record/request.js';
 import {
+  ImageAnswerData,
   ListAnswerData,
   RecordAnswerData,
   TokenAnswer,
@@ -38,7 +39,7 @@ export interface FeishuClientOptions {
   accessToken?: string;
   /** Bound on each HTTP request. */
   timeoutMs?: number;
-  /** Bound on all Feishu work of the run, counted from construction: no wait or request goes past it. */
+  /** Bound on all Feishu work of the run, counted from the first request: no wait or request goes past it. */
   deadlineMs?: number;
   /** Requests per endpoint within `rateWindowMs`. */
   ratePerMinute?: number;
@@ -54,6 +55,10 @@ export interface FeishuClientOptions {
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const RECORDS_PATH = '/open-apis/okr/v1/progress_records';
+const IMAGES_PATH = '/open-apis/okr/v1/images/upload';
+// Feishu counts a request when it arrives, which can be a little after we counted it as
+// sent: a slot is taken as free only a second after it left Feishu's one-minute window.
+const RATE_WINDOW_MS = 61_000;
 const MAX_RETRIES = 4;
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 16_000;
@@ -89,6 +94,7 @@ interface Exchange {
   endpoint: string;
   /** The path with ids and query. */
   path: string;
+  /** Sent as JSON, or as multipart form data when it is FormData. */
   body?: unknown;
   context: ExplainContext;
 }
@@ -156,7 +162,6 @@ function rateLimitWaitMs(reset: string | undefined): number {
   return Math.min(wait, MAX_RATE_LIMIT_WAIT_S) * 1000;
 }
 
-/** The Feishu OKR API as the action uses it: token, retries, pacing, errors in words. */
 /**
  * The runner's proxy settings apply when there are any; undici's proxy agent is only built
  * then, since it warns that it is experimental whenever it is created.
@@ -167,13 +172,15 @@ function defaultDispatcher(): Dispatcher {
   return proxied ? new EnvHttpProxyAgent() : new Agent();
 }
 
+/** The Feishu OKR API as the action uses it: token, retries, pacing, errors in words. */
 export class FeishuClient {
   private readonly root: string;
   private readonly app: { appId: string; appSecret: string } | undefined;
   private readonly givenToken: string | undefined;
   private readonly timeoutMs: number;
   private readonly deadlineMs: number;
-  private readonly deadlineAt: number;
+  /** Set by the first request: the client is made before the run's GitHub work, which is not Feishu's time. */
+  private deadlineAt: number | undefined;
   private readonly log: FeishuLog;
   private readonly setSecret: (secret: string) => void;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -211,8 +218,7 @@ export class FeishuClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
-    this.pacer = new Pacer(options.ratePerMinute ?? 100, options.rateWindowMs ?? 60_000, this.now);
-    this.deadlineAt = this.now() + this.deadlineMs;
+    this.pacer = new Pacer(options.ratePerMinute ?? 100, options.rateWindowMs ?? RATE_WINDOW_MS, this.now);
   }
 
   /** HTTP requests sent so far, retries and token requests included. */
@@ -247,6 +253,27 @@ export class FeishuClient {
     };
     const answer = await this.authorized(exchange);
     return toRecordAnswer(this.read(RecordAnswerData, answer.body.data, 'data', exchange, answer));
+  }
+
+  /**
+   * Uploads a PNG for the records of an objective (2) or key result (3); the answer goes
+   * into a gallery block. Sending it twice only leaves an unused image, so it is retried.
+   */
+  async uploadImage(png: Buffer, targetType: 2 | 3, targetId: string): Promise<{ fileToken: string; url: string }> {
+    const form = new FormData();
+    form.set('data', new Blob([png], { type: 'image/png' }), `okr-chart-${targetId}.png`);
+    form.set('target_id', targetId);
+    form.set('target_type', String(targetType));
+    const exchange: Exchange = {
+      method: 'POST',
+      endpoint: IMAGES_PATH,
+      path: IMAGES_PATH,
+      body: form,
+      context: { call: 'upload', targetType, targetId },
+    };
+    const answer = await this.authorized(exchange);
+    const data = this.read(ImageAnswerData, answer.body.data, 'data', exchange, answer);
+    return { fileToken: data.file_token, url: data.url };
   }
 
   async getRecord(progressId: string): Promise<StoredRecord> {
@@ -373,8 +400,13 @@ export class FeishuClient {
     }
   }
 
+  private deadline(): number {
+    this.deadlineAt ??= this.now() + this.deadlineMs;
+    return this.deadlineAt;
+  }
+
   private async pause(ms: number, cause?: FeishuError): Promise<void> {
-    if (this.now() + ms > this.deadlineAt) throw this.pastDeadline(`waiting ${seconds(ms)} more`, cause);
+    if (this.now() + ms > this.deadline()) throw this.pastDeadline(`waiting ${seconds(ms)} more`, cause);
     await this.sleep(ms);
   }
 
@@ -391,14 +423,16 @@ export class FeishuClient {
 
   /** One HTTP request and what to do about its answer. */
   private async attempt(exchange: Exchange, token: string | undefined): Promise<Outcome> {
-    const remaining = this.deadlineAt - this.now();
+    const remaining = this.deadline() - this.now();
     if (remaining <= 0) throw this.pastDeadline(`sending ${exchange.method} ${exchange.endpoint}`);
     const timeoutMs = Math.min(this.timeoutMs, remaining);
     const signal = AbortSignal.timeout(timeoutMs);
 
     const headers: Record<string, string> = { 'user-agent': 'okr-progress-action' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    if (exchange.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+    // Form data brings its own multipart content type, boundary included.
+    const payload = exchange.body === undefined ? null : exchange.body instanceof FormData ? exchange.body : JSON.stringify(exchange.body);
+    if (typeof payload === 'string') headers['content-type'] = 'application/json; charset=utf-8';
 
     this.requests += 1;
     let status: number;
@@ -409,7 +443,7 @@ export class FeishuClient {
       const response = await request(this.root + exchange.path, {
         method: exchange.method,
         headers,
-        body: exchange.body === undefined ? null : JSON.stringify(exchange.body),
+        body: payload,
         dispatcher: this.dispatcher,
         signal,
       });

@@ -1,7 +1,7 @@
 // Feishu error codes in words a user can act on (see spec/feishu-okr-api-notes.md, "Errors").
 
 /** Which Feishu call failed; the advice depends on it. */
-export type FeishuCall = 'token' | 'create' | 'update' | 'get' | 'list';
+export type FeishuCall = 'token' | 'create' | 'update' | 'get' | 'list' | 'upload';
 
 export interface ExplainContext {
   call: FeishuCall;
@@ -33,7 +33,10 @@ interface Explanation {
 const WRITE_SCOPE = 'okr:okr.progress:writeonly (or okr:okr)';
 const READ_SCOPE = 'okr:okr.progress:readonly (or okr:okr)';
 
+const UPLOAD_SCOPE = 'okr:okr.progress.file:upload';
+
 function scopeFor(call: FeishuCall): string {
+  if (call === 'upload') return UPLOAD_SCOPE;
   return call === 'get' || call === 'list' ? READ_SCOPE : WRITE_SCOPE;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Target } from '../config/schema.js';
 import { closest } from '../config/closest.js';
+import { cleanTitle } from '../record/text.js';
 import type { Octokit } from './octokit.js';
 import { GitHubLabel, GitHubMilestone, Item, type Milestone } from './items.js';
 
@@ -80,7 +81,8 @@ export class Collector {
       targetUrl,
       closedListUrl: listUrl('is:closed sort:updated-desc'),
       openListUrl: listUrl('is:open sort:updated-desc'),
-      displayName: target.name ?? milestone?.title ?? target.labels.join(', '),
+      // A milestone title is untrusted text like an item title: it reaches logs, the summary and the record.
+      displayName: cleanTitle(target.name ?? milestone?.title ?? target.labels.join(', ')),
     };
   }
 
@@ -142,8 +144,11 @@ export class Collector {
     if (!found) {
       const [owner, repo] = repository.split('/') as [string, string];
       found = this.octokit
-        .paginate('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'all', per_page: 100, ...filter })
-        .then((answer) => Issues.parse(answer))
+        // Each page is read into items as it arrives, so that GitHub's large raw objects (every
+        // issue carries its milestone, labels and user in full) are dropped page by page.
+        .paginate('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'all', per_page: 100, ...filter }, (response) =>
+          Issues.parse(response.data),
+        )
         .catch((error: unknown) => {
           throw explainGitHubError(error, repository);
         });

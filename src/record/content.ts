@@ -27,6 +27,16 @@ export interface RecordInput {
   periodKey: string;
   /** The workflow run, e.g. label "CI #42". */
   run: { url: string; label: string };
+  /** The uploaded burn-up chart, shown in a gallery after the headline (mapping key `chart`). */
+  chart?: ChartImage;
+}
+
+/** An image uploaded to Feishu: its file token and the (expiring) address Feishu gave for it. */
+export interface ChartImage {
+  fileToken: string;
+  src: string;
+  width: number;
+  height: number;
 }
 
 export const FOOTER_BRAND = 'okr-progress-action';
@@ -125,6 +135,8 @@ function headline(input: RecordInput, words: Words): ContentBlock[] {
   return blocks;
 }
 
+const gallery = (image: ChartImage): ContentBlock => ({ type: 'gallery', gallery: { imageList: [{ ...image }] } });
+
 function figures(progress: Progress, words: Words): ContentBlock[] {
   const { figures: label } = words;
   const lines = [
@@ -147,6 +159,7 @@ function contentOf(input: RecordInput): RecordContent {
   const { closedInWindow, open } = progress;
   const blocks = [
     ...headline(input, words),
+    ...(input.chart ? [gallery(input.chart)] : []),
     heading(words.closedSince(localDate(progress.windowStart, target.timezone), closedInWindow.length)),
     ...itemList(closedInWindow, target.closedItems, true, input.closedListUrl, words, people),
     heading(words.stillOpen(open.length)),

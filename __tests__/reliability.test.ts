@@ -1,0 +1,329 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { APP, AS_OF, GITHUB_TOKEN, KR_LAUNCH, SAMPLE_MAPPING, SAMPLE_OKRS, SAMPLE_REPOS } from './fixtures/sample.js';
+import { renderContent } from './helpers/render.js';
+import { runAction } from './helpers/run-action.js';
+import { startFakeFeishu, type FakeFeishu, type FakeFeishuOptions, type StoredRecord } from './servers/fake-feishu.js';
+import { startFakeGitHub, type FakeGitHub } from './servers/fake-github.js';
+import type { FakeItem } from './servers/fake-github.js';
+
+// The bundled action under the faults of issue 3, each judged by the records the fake Feishu
+// holds at the end, the outputs, the summary and the exit code.
+
+let github: FakeGitHub;
+let feishu: FakeFeishu;
+let workspace: string;
+
+beforeEach(async () => {
+  github = await startFakeGitHub({ token: GITHUB_TOKEN, repos: structuredClone(SAMPLE_REPOS) });
+  workspace = await mkdtemp(path.join(os.tmpdir(), 'okr-reliability-'));
+  await mkdir(path.join(workspace, '.github'));
+  await mapping(SAMPLE_MAPPING);
+});
+
+afterEach(async () => {
+  await Promise.all([github.close(), feishu.close()]);
+  await rm(workspace, { recursive: true, force: true });
+});
+
+async function startFeishu(options: FakeFeishuOptions = {}): Promise<void> {
+  feishu = await startFakeFeishu({ apps: [APP], okrs: SAMPLE_OKRS, ...options });
+}
+
+function mapping(text: string): Promise<void> {
+  return writeFile(path.join(workspace, '.github/okr-progress.yml'), text);
+}
+
+interface Run {
+  inputs?: Record<string, string>;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+async function action({ inputs = {}, env = {}, timeoutMs }: Run = {}) {
+  const result = await runAction({
+    workspace,
+    githubToken: GITHUB_TOKEN,
+    inputs: { 'feishu-app-id': APP.appId, 'feishu-app-secret': APP.appSecret, 'feishu-base-url': feishu.url, 'as-of': AS_OF, ...inputs },
+    env: { GITHUB_REPOSITORY: 'acme/widgets', GITHUB_API_URL: github.url, GITHUB_RUN_ID: '777', GITHUB_RUN_NUMBER: '42', GITHUB_WORKFLOW: 'OKR', ...env },
+    ...(timeoutMs !== undefined && { timeoutMs }),
+  });
+  const records = JSON.parse(result.outputs['records'] ?? '[]') as { name: string; result: string; progress_id: string | null; percent: number; error?: string }[];
+  const counts = [result.outputs['created'], result.outputs['updated'], result.outputs['failed']];
+  return { ...result, records, counts };
+}
+
+const stored = (): StoredRecord[] => [...feishu.records.values()];
+const storedFor = (targetId: string) => stored().filter((r) => r.target_id === targetId);
+const creates = () => feishu.requests.filter((r) => r.method === 'POST' && r.path === '/open-apis/okr/v1/progress_records');
+const tokenRequests = () => feishu.requests.filter((r) => r.path === '/open-apis/auth/v3/tenant_access_token/internal');
+const footer = (record: StoredRecord) => renderContent(record.content).split('\n').at(-1);
+
+/** The item numbers a record lists as closed (ticked boxes), in order. */
+function closedIn(record: StoredRecord): number[] {
+  return renderContent(record.content)
+    .split('\n')
+    .flatMap((line) => /^ {2}☑ (?:~~)?#(\d+)/.exec(line)?.[1] ?? [])
+    .map(Number);
+}
+
+function widgetsItem(number: number, fields: Partial<FakeItem>): FakeItem {
+  return {
+    number,
+    title: `Item ${number}`,
+    kind: 'issue',
+    state: 'open',
+    created_at: '2026-11-01T10:00:00Z',
+    updated_at: '2026-11-01T10:00:00Z',
+    closed_at: null,
+    user: 'dave',
+    labels: [],
+    milestone: 1,
+    ...fields,
+  };
+}
+
+function closedAt(at: string): Partial<FakeItem> {
+  return { state: 'closed', state_reason: 'completed', closed_at: at, updated_at: at };
+}
+
+describe('re-runs', () => {
+  beforeEach(() => startFeishu());
+
+  it('a re-run in the same period updates each record with the latest numbers', async () => {
+    const first = await action();
+    expect(first.code).toBe(0);
+
+    // Meanwhile "Migrate clients" was closed: Launch v2 goes from 5 of 8 to 6 of 8.
+    const migrate = github.repos['acme/widgets']!.items.find((i) => i.number === 3)!;
+    Object.assign(migrate, closedAt('2026-11-26T12:00:00Z'));
+
+    const second = await action();
+    expect(second.code).toBe(0);
+    expect(second.counts).toEqual(['0', '3', '0']);
+    expect(second.records.map((r) => r.progress_id)).toEqual(first.records.map((r) => r.progress_id));
+    expect(second.records[0]).toMatchObject({ result: 'updated', percent: 75 });
+    expect(feishu.records.size).toBe(3);
+    const [launch] = storedFor(KR_LAUNCH);
+    expect(launch!.progress_rate).toEqual({ percent: 75, status: 0 });
+    expect(closedIn(launch!)).toEqual([3, 6, 2, 4, 1]);
+    expect(creates()).toHaveLength(3);
+    expect(second.summary).toContain('<td>75%</td><td>6 / 8</td><td>5</td><td>on track</td><td>updated</td>');
+  });
+
+  it('a run in the next period adds a second record', async () => {
+    expect((await action()).code).toBe(0);
+    const next = await action({ inputs: { 'as-of': '2026-12-04T09:00:00Z' } });
+    expect(next.code).toBe(0);
+    expect(next.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(6);
+    expect(storedFor(KR_LAUNCH).map(footer)).toEqual([
+      expect.stringContaining('okr-progress-action · acme/widgets · 2026-W48 · OKR #42'),
+      expect.stringContaining('okr-progress-action · acme/widgets · 2026-W49 · OKR #42'),
+    ]);
+  });
+
+  it('period: run creates a record on every run', async () => {
+    await mapping(SAMPLE_MAPPING.replace('period: week', 'period: run'));
+    expect((await action()).counts).toEqual(['3', '0', '0']);
+    const again = await action({ env: { GITHUB_RUN_ID: '778' } });
+    expect(again.code).toBe(0);
+    expect(again.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(6);
+    expect(storedFor(KR_LAUNCH).map(footer)).toEqual([
+      expect.stringContaining('okr-progress-action · acme/widgets · run-777-1 · OKR #42'),
+      expect.stringContaining('okr-progress-action · acme/widgets · run-778-1 · OKR #42'),
+    ]);
+  });
+
+  it('window: since-last-record starts where the previous record was made, so consecutive records neither overlap nor leave a gap', async () => {
+    await mapping(SAMPLE_MAPPING.replace('window: 7d', 'window: since-last-record\n  timezone: Asia/Shanghai'));
+    // 20:00 UTC is 04:00 the next day in Shanghai: the dates shown must be Shanghai's.
+    const firstRun = '2026-11-27T20:00:00Z';
+    github.repos['acme/widgets']!.items.push(
+      widgetsItem(13, closedAt('2026-11-27T19:59:59Z')),
+      widgetsItem(14, closedAt('2026-11-27T20:00:01Z')),
+      widgetsItem(15, closedAt('2026-12-02T08:00:00Z')),
+    );
+
+    const first = await action({ inputs: { 'as-of': firstRun, targets: 'Launch v2' } });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('No earlier record of acme/widgets on this key result: the window is the last 7 days.');
+    const [record1] = storedFor(KR_LAUNCH);
+    // The fake stamps records with its own clock; this one stands for a run made at firstRun.
+    record1!.create_time = String(Date.parse(firstRun));
+
+    const second = await action({ inputs: { 'as-of': '2026-12-04T20:00:00Z', targets: 'Launch v2' } });
+    expect(second.code).toBe(0);
+    expect(second.counts).toEqual(['1', '0', '0']);
+    const record2 = storedFor(KR_LAUNCH).find((r) => r !== record1)!;
+
+    expect(renderContent(record1!.content)).toContain('Closed since 2026-11-21 (5)');
+    expect(renderContent(record2.content)).toContain('Closed since 2026-11-28 (2)');
+    expect(closedIn(record1!)).toEqual([13, 6, 2, 4, 1]);
+    expect(closedIn(record2)).toEqual([15, 14]);
+  });
+});
+
+describe('a create whose connection breaks', () => {
+  beforeEach(() => startFeishu());
+
+  it('after Feishu stored it: the record is found, not written twice', async () => {
+    feishu.faults.push({ route: 'create', kind: 'drop-after-store' });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(3);
+    expect(storedFor(KR_LAUNCH)).toHaveLength(1);
+    expect(result.records[0]!.progress_id).toBe(storedFor(KR_LAUNCH)[0]!.progress_id);
+    expect(creates()).toHaveLength(3);
+    expect(result.stdout).toContain("The create call's answer was lost (The request to create a progress record was sent to Feishu, but the connection was closed");
+  });
+
+  it('before Feishu stored it: the lookup finds nothing and the record is created once', async () => {
+    feishu.faults.push({ route: 'create', kind: 'drop-before-store' });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(3);
+    expect(storedFor(KR_LAUNCH)).toHaveLength(1);
+    expect(creates()).toHaveLength(4);
+  });
+});
+
+describe('Feishu in trouble', () => {
+  it('429 bursts: waits as the reset header says, then writes every record', async () => {
+    // Two requests per endpoint every two seconds: the third create runs into the limit.
+    await startFeishu({ ratePerMinute: 2, rateWindowMs: 2000 });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(3);
+    expect(feishu.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect(result.stdout).toMatch(/Feishu's rate limit for POST \/open-apis\/okr\/v1\/progress_records was reached; waiting [12] s as Feishu asks\./);
+  });
+
+  it('500s then success: retried with backoff, every record written once', async () => {
+    await startFeishu();
+    feishu.faults.push({ route: 'create', kind: 'status', status: 500, code: 1009999, msg: 'internal server error', times: 2 });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(3);
+    expect(creates().map((r) => r.status)).toEqual([500, 500, 200, 200, 200]);
+    expect(result.stdout).toContain('(retry 2 of 4)');
+  });
+
+  it("500s forever on one target's create: that target fails naming the code, the others are written, exit 1", async () => {
+    await startFeishu();
+    feishu.faults.push({ route: 'create', kind: 'status', status: 500, code: 1009999, msg: 'internal server error', times: 5 });
+    const result = await action();
+    expect(result.code).toBe(1);
+    expect(result.counts).toEqual(['2', '0', '1']);
+    expect(result.records.map((r) => r.result)).toEqual(['failed', 'created', 'created']);
+    expect(result.records[0]!.error).toMatch(
+      /^Feishu failed: internal server error on Feishu's side \(code 1009999\)\. Try again later\. Gave up after 5 attempts\. \(log id \w+\)$/,
+    );
+    expect(result.records[0]!.progress_id).toBeNull();
+    expect(storedFor(KR_LAUNCH)).toHaveLength(0);
+    expect(feishu.records.size).toBe(2);
+    expect(result.summary).toContain("<td>failed: Feishu failed: internal server error on Feishu&#39;s side (code 1009999).");
+    expect(result.stdout).toContain('::error::1 of 3 targets failed: Launch v2.');
+  }, 60_000);
+
+  it('a token that expires mid-run is fetched again once and the call repeated', async () => {
+    await startFeishu();
+    feishu.faults.push({ route: 'create', kind: 'expire-token' });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(3);
+    expect(tokenRequests()).toHaveLength(2);
+    expect(creates().map((r) => r.status)).toEqual([400, 200, 200, 200]);
+    expect(result.stdout).toContain('Feishu says the tenant access token is invalid or has expired; fetching a new one.');
+  });
+
+  it('slow answers within the request timeout are waited for', async () => {
+    await startFeishu();
+    feishu.faults.push({ route: 'list', kind: 'delay', ms: 1500 }, { route: 'create', kind: 'delay', ms: 1500 });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(3);
+    expect(creates()).toHaveLength(3);
+  });
+
+  it('without the read scope: a warning naming okr:okr.progress:readonly, and one create per target', async () => {
+    await startFeishu({ readScope: false });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(feishu.records.size).toBe(3);
+    expect(creates()).toHaveLength(3);
+    expect(result.stdout.match(/^::warning::.*$/gm)).toEqual(
+      Array(3).fill(
+        '::warning::The Feishu app may not read progress records (code 1001002), so this run cannot find the record it wrote earlier in this period and creates a new one. Grant the app the okr:okr.progress:readonly scope so that re-runs update instead.',
+      ),
+    );
+  });
+
+  it(
+    '150 targets stay under 100 requests a minute per endpoint: every record written, no 429',
+    async () => {
+      const ids = Array.from({ length: 150 }, (_, i) => `7100000000000000${String(i).padStart(3, '0')}`);
+      await startFeishu({ okrs: { objectives: [], keyResults: ids } });
+      await mapping(`version: 1\ntargets:\n${ids.map((id, i) => `  - name: Part ${i}\n    key_result: "${id}"\n    labels: [okr/perf]\n`).join('')}`);
+      const result = await action({ timeoutMs: 110_000 });
+      expect(result.code).toBe(0);
+      expect(result.counts).toEqual(['150', '0', '0']);
+      expect(new Set(stored().map((r) => r.target_id))).toEqual(new Set(ids));
+      expect(feishu.records.size).toBe(150);
+      expect(feishu.requests.filter((r) => r.status === 429)).toEqual([]);
+      expect(result.stdout).toContain("Keeping under Feishu's rate limit for GET /open-apis/okr/v2/key_results/:id/progresses: waiting");
+    },
+    120_000,
+  );
+});
+
+describe('GitHub in trouble', () => {
+  beforeEach(() => startFeishu());
+
+  it('502s are retried and the run succeeds', async () => {
+    github.faults.push({ route: 'issues', kind: 'status', status: 502, times: 2 });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(github.requests.filter((r) => r.status === 502)).toHaveLength(2);
+    expect(feishu.records.size).toBe(3);
+  });
+
+  it('a secondary rate limit is waited out as retry-after says', async () => {
+    github.faults.push({
+      route: 'milestones',
+      kind: 'status',
+      status: 403,
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      headers: { 'retry-after': '1' },
+    });
+    const result = await action();
+    expect(result.code).toBe(0);
+    expect(result.counts).toEqual(['3', '0', '0']);
+    expect(result.stdout).toContain(`::warning::GitHub secondary rate limit for GET ${github.url}/repos/acme/widgets/milestones?state=all&per_page=100; waiting 1 s.`);
+    expect(github.requests.filter((r) => r.path === '/repos/acme/widgets/milestones').map((r) => r.status)).toEqual([403, 200]);
+    expect(feishu.records.size).toBe(3);
+  });
+
+  it('a repository that does not exist fails only its targets, with a clear message', async () => {
+    await mapping(SAMPLE_MAPPING.replace('repository: acme/gadgets', 'repository: acme/missing'));
+    const result = await action();
+    expect(result.code).toBe(1);
+    expect(result.counts).toEqual(['2', '0', '1']);
+    expect(result.records.map((r) => r.result)).toEqual(['created', 'created', 'failed']);
+    expect(result.records[2]!.error).toBe(
+      'GitHub repository acme/missing was not found, or the token cannot read it; for another repository, pass a token with access to it as github-token (HTTP 404).',
+    );
+    expect(feishu.records.size).toBe(2);
+  });
+});

@@ -1,0 +1,284 @@
+// `npm run bench`: how fast the bundled action is, measured in one run on this machine.
+// Generated fixtures (small and large) are served by the project's fake GitHub and fake
+// Feishu on 127.0.0.1; the action runs as a runner runs it. Prints a table and writes it into
+// README.md under "## Benchmark". The bundle is dist/index.js, or the path given as the first
+// argument or in OKR_ACTION_ENTRY.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { generateFixture, LARGE, SMALL, type Fixture, type FixtureSize } from '../__tests__/fixtures/generate.js';
+import { ACTION_ENTRY, NODE24, REPO_ROOT, runAction } from '../__tests__/helpers/run-action.js';
+import { startFakeFeishu } from '../__tests__/servers/fake-feishu.js';
+import { startFakeGitHub, type FakeGitHub } from '../__tests__/servers/fake-github.js';
+import { parseMappingFile } from '../src/config/load.js';
+import { resolveTargets } from '../src/config/resolve.js';
+import type { Target } from '../src/config/schema.js';
+import { Collector, type Selection } from '../src/github/collect.js';
+import { createOctokit } from '../src/github/octokit.js';
+import { computeProgress, periodKey, scheduleOf } from '../src/progress.js';
+import { buildRecordRequest } from '../src/record/content.js';
+import { naiveCollect } from './naive-baseline.js';
+
+const ENTRY = path.resolve(process.argv[2] ?? ACTION_ENTRY);
+const NODE = NODE24;
+const TOKEN = 'ghs_benchToken0123456789';
+const APP = { appId: 'cli_bench0123456789', appSecret: 'bench-app-secret' };
+const COLD_START_RUNS = 15;
+const PURE_REPETITIONS = 7;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+const ms = (value: number): string => `${Math.round(value)} ms`;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+interface Measured {
+  githubRequests: number;
+  feishuRequests: number;
+  dryRunMs: number;
+  dryRunRss: number;
+  liveRunMs: number;
+  liveRunRss: number;
+  pureCpuMs: number;
+  naiveRequests: number;
+  naiveMs: number;
+}
+
+/** Runs the action with a wrapper that records its peak RSS when the process exits. */
+async function timedRun(scratch: string, run: (entry: string) => ReturnType<typeof runAction>) {
+  const wrapper = path.join(scratch, 'peak-rss.mjs');
+  const rssFile = path.join(scratch, 'peak-rss.txt');
+  await writeFile(
+    wrapper,
+    `import { writeFileSync } from 'node:fs';\n` +
+      `process.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS * 1024)));\n` +
+      `await import(${JSON.stringify(pathToFileURL(ENTRY).href)});\n`,
+  );
+  const started = performance.now();
+  const result = await run(wrapper);
+  const wallMs = performance.now() - started;
+  return { result, wallMs, rss: Number(await readFile(rssFile, 'utf8')) };
+}
+
+function checkRecords(fixture: Fixture, recordsOutput: string | undefined, result: string): void {
+  const records = JSON.parse(recordsOutput ?? '[]') as Record<string, unknown>[];
+  const wrong = fixture.expected.filter((truth, i) => {
+    const got = records[i] ?? {};
+    return got['result'] !== result || (Object.keys(truth) as (keyof typeof truth)[]).some((k) => got[k] !== truth[k]);
+  });
+  if (records.length !== fixture.expected.length || wrong.length) {
+    throw new Error(`the action's numbers differ from the fixture's for ${wrong.map((t) => t.name).join(', ') || 'the number of targets'}`);
+  }
+}
+
+/** computeProgress → buildRecordRequest for every target, in this process: CPU ms per pass. */
+function pureStepsCpuMs(fixture: Fixture, targets: Target[], selections: Selection[]): number {
+  const now = new Date(fixture.asOf);
+  const run = { url: 'https://github.com/acme/repo-1/actions/runs/1', label: 'OKR #1' };
+  const passes: number[] = [];
+  for (let pass = 0; pass < PURE_REPETITIONS; pass++) {
+    const before = process.cpuUsage();
+    targets.forEach((target, i) => {
+      const selection = selections[i]!;
+      const progress = computeProgress(target, selection.items, now, scheduleOf(target, selection.milestone));
+      buildRecordRequest({
+        target,
+        displayName: selection.displayName,
+        progress,
+        targetUrl: selection.targetUrl,
+        closedListUrl: selection.closedListUrl,
+        openListUrl: selection.openListUrl,
+        people: {},
+        periodKey: periodKey(target.period, now, target.timezone, { runId: '1', runAttempt: '1' }),
+        run,
+      });
+    });
+    const used = process.cpuUsage(before);
+    passes.push((used.user + used.system) / 1000);
+  }
+  return median(passes);
+}
+
+async function measure(size: FixtureSize, scratch: string): Promise<Measured> {
+  const fixture = generateFixture(size);
+  const workspace = path.join(scratch, 'workspace');
+  await mkdir(path.join(workspace, '.github'), { recursive: true });
+  await writeFile(path.join(workspace, '.github/okr-progress.yml'), fixture.mapping);
+  const github = await startFakeGitHub({ token: TOKEN, repos: fixture.repos });
+  const feishu = await startFakeFeishu({ apps: [APP], okrs: fixture.okrs });
+  try {
+    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/repo-1' };
+    const dry = await timedRun(scratch, (entry) =>
+      runAction({ workspace, githubToken: TOKEN, node: NODE, entry, env, inputs: { 'dry-run': 'true', 'as-of': fixture.asOf } }),
+    );
+    if (dry.result.code !== 0) throw new Error(`the dry run failed:\n${dry.result.stdout}${dry.result.stderr}`);
+    checkRecords(fixture, dry.result.outputs['records'], 'dry-run');
+    const githubRequests = github.requests.length;
+
+    const live = await timedRun(scratch, (entry) =>
+      runAction({
+        workspace,
+        githubToken: TOKEN,
+        node: NODE,
+        entry,
+        env,
+        inputs: { 'feishu-app-id': APP.appId, 'feishu-app-secret': APP.appSecret, 'feishu-base-url': feishu.url, 'as-of': fixture.asOf },
+      }),
+    );
+    if (live.result.code !== 0) throw new Error(`the live run failed:\n${live.result.stdout}${live.result.stderr}`);
+    checkRecords(fixture, live.result.outputs['records'], 'created');
+
+    const targets = resolveTargets(parseMappingFile(fixture.mapping, 'okr-progress.yml'), 'acme/repo-1');
+    const selections = await collectInProcess(github, targets);
+    const pureCpuMs = pureStepsCpuMs(fixture, targets, selections);
+
+    github.requests.length = 0;
+    const naiveStarted = performance.now();
+    const naive = await naiveCollect(github.url, TOKEN, targets);
+    const naiveMs = performance.now() - naiveStarted;
+    if (naive.length !== targets.length) throw new Error('the naive baseline skipped targets');
+
+    return {
+      githubRequests,
+      feishuRequests: feishu.requests.length,
+      dryRunMs: dry.wallMs,
+      dryRunRss: dry.rss,
+      liveRunMs: live.wallMs,
+      liveRunRss: live.rss,
+      pureCpuMs,
+      naiveRequests: github.requests.length,
+      naiveMs,
+    };
+  } finally {
+    await Promise.all([github.close(), feishu.close()]);
+    await rm(workspace, { recursive: true, force: true });
+  }
+}
+
+/** The items of every target, collected here as the action does (not timed). */
+async function collectInProcess(github: FakeGitHub, targets: Target[]): Promise<Selection[]> {
+  const apiUrl = process.env['GITHUB_API_URL'];
+  process.env['GITHUB_API_URL'] = github.url;
+  try {
+    const collector = new Collector(createOctokit(TOKEN), 'https://github.com');
+    const selections: Selection[] = [];
+    for (const target of targets) selections.push(await collector.select(target));
+    return selections;
+  } finally {
+    if (apiUrl === undefined) delete process.env['GITHUB_API_URL'];
+    else process.env['GITHUB_API_URL'] = apiUrl;
+  }
+}
+
+/** The floor of any action on the toolkit: a bundle that only reads an input and fails. */
+async function buildCoreOnlyBundle(scratch: string): Promise<string> {
+  const source = path.join(scratch, 'core-only');
+  await mkdir(source, { recursive: true });
+  await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(source, 'node_modules'));
+  await writeFile(path.join(source, 'index.mjs'), `import * as core from '@actions/core';\ncore.setFailed(\`no mapping file: \${core.getInput('config')}\`);\n`);
+  const out = path.join(scratch, 'core-only-dist');
+  const ncc = path.join(REPO_ROOT, 'node_modules', '.bin', 'ncc');
+  const built = spawnSync(ncc, ['build', path.join(source, 'index.mjs'), '-o', out, '--minify', '--source-map', '--target', 'es2022'], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`ncc failed: ${built.stderr}`);
+  return path.join(out, 'index.mjs');
+}
+
+/** Median ms from spawn to exit, the commands taking turns so that load on the machine hits each alike. */
+async function coldStart(scratch: string, coreOnly: string): Promise<{ bare: number; coreOnly: number; action: number }> {
+  const workspace = path.join(scratch, 'empty-workspace');
+  await mkdir(workspace, { recursive: true });
+  const env = { PATH: process.env['PATH'] ?? '', GITHUB_WORKSPACE: workspace, 'INPUT_GITHUB-TOKEN': TOKEN, 'INPUT_DRY-RUN': 'true', INPUT_CONFIG: '.github/okr-progress.yml' };
+  const check = spawnSync(NODE, [ENTRY], { cwd: workspace, env, encoding: 'utf8' });
+  if (check.status !== 1 || !check.stdout.includes('not found')) throw new Error(`the action did not fail for lack of a mapping file:\n${check.stdout}`);
+  const commands = { bare: ['-e', '0'], coreOnly: [coreOnly], action: [ENTRY] };
+  const times: Record<keyof typeof commands, number[]> = { bare: [], coreOnly: [], action: [] };
+  for (let i = 0; i < COLD_START_RUNS; i++) {
+    for (const [name, args] of Object.entries(commands) as [keyof typeof commands, string[]][]) {
+      const started = performance.now();
+      spawnSync(NODE, args, { cwd: workspace, env, stdio: 'ignore' });
+      times[name].push(performance.now() - started);
+    }
+  }
+  return { bare: median(times.bare), coreOnly: median(times.coreOnly), action: median(times.action) };
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  const nodeVersion = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GB memory, ${os.type()} ${os.release()}; the action on Node ${nodeVersion}, the harness on Node ${process.version}`;
+}
+
+async function bundleSizes(): Promise<{ index: number; other: number }> {
+  const dir = path.dirname(ENTRY);
+  const index = (await stat(ENTRY)).size;
+  let other = 0;
+  for (const name of await readdir(dir)) {
+    if (name.endsWith('.js') && path.join(dir, name) !== ENTRY) other += (await stat(path.join(dir, name))).size;
+  }
+  return { index, other };
+}
+
+function table(small: Measured, large: Measured, cold: { bare: number; coreOnly: number; action: number }, sizes: { index: number; other: number }): string {
+  const row = (what: string, s: string, l: string, target = ''): string => `| ${what} | ${s} | ${l} | ${target} |`;
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}×`;
+  return [
+    `| | small (${SMALL.items} items, ${SMALL.targets} targets) | large (${LARGE.items.toLocaleString('en')} items, ${LARGE.targets} targets, ${LARGE.repositories} repositories) | target (large) |`,
+    '|---|---|---|---|',
+    row('GitHub requests (REST)', `${small.githubRequests}`, `${large.githubRequests}`, '≤ 10'),
+    row('GraphQL cost', '0 (REST only)', '0 (REST only)', ''),
+    row('Feishu requests (live run)', `${small.feishuRequests}`, `${large.feishuRequests}`, '1 + 2 per target'),
+    row('dry run, wall', ms(small.dryRunMs), ms(large.dryRunMs), '< 2000 ms'),
+    row('live run, wall', ms(small.liveRunMs), ms(large.liveRunMs), ''),
+    row('pure steps (progress → record), CPU', `${small.pureCpuMs.toFixed(1)} ms`, `${large.pureCpuMs.toFixed(1)} ms`, '< 150 ms'),
+    row('peak RSS, dry run / live run', `${mb(small.dryRunRss)} / ${mb(small.liveRunRss)}`, `${mb(large.dryRunRss)} / ${mb(large.liveRunRss)}`, '< 150 MB'),
+    row('naive baseline: GitHub requests', `${small.naiveRequests} (${ratio(small.naiveRequests, small.githubRequests)} the action's)`, `${large.naiveRequests} (${ratio(large.naiveRequests, large.githubRequests)} the action's)`, '≥ 10×'),
+    row('naive baseline: collection, wall', ms(small.naiveMs), ms(large.naiveMs), ''),
+    '',
+    `| cold start (median of ${COLD_START_RUNS}, until it fails for lack of a mapping file) | ms | ratio |`,
+    '|---|---|---|',
+    `| bare \`node -e 0\` | ${cold.bare.toFixed(1)} | 1.00 |`,
+    `| bundle of @actions/core alone | ${cold.coreOnly.toFixed(1)} | ${(cold.coreOnly / cold.bare).toFixed(2)} × bare |`,
+    `| the action | ${cold.action.toFixed(1)} | ${(cold.action / cold.bare).toFixed(2)} × bare, ${(cold.action / cold.coreOnly).toFixed(2)} × @actions/core alone (target ≤ 1.25) |`,
+    '',
+    `\`${path.relative(REPO_ROOT, ENTRY) || ENTRY}\`: ${(sizes.index / 1e6).toFixed(2)} MB (target ≤ 1.2 MB)${sizes.other ? `, other .js files beside it: ${(sizes.other / 1e6).toFixed(2)} MB` : ''}.`,
+  ].join('\n');
+}
+
+async function writeReadme(section: string): Promise<void> {
+  const file = path.join(REPO_ROOT, 'README.md');
+  const text = await readFile(file, 'utf8');
+  const heading = '## Benchmark';
+  const start = text.indexOf(`\n${heading}\n`);
+  const replaced =
+    start < 0
+      ? `${text.trimEnd()}\n\n${section}\n`
+      : (() => {
+          const next = text.indexOf('\n## ', start + heading.length + 2);
+          return `${text.slice(0, start + 1)}${section}\n${next < 0 ? '' : text.slice(next)}`;
+        })();
+  await writeFile(file, replaced);
+}
+
+const scratch = await mkdtemp(path.join(os.tmpdir(), 'okr-bench-'));
+try {
+  console.log(`Benchmarking ${ENTRY}`);
+  const small = await measure(SMALL, scratch);
+  const large = await measure(LARGE, scratch);
+  const cold = await coldStart(scratch, await buildCoreOnlyBundle(scratch));
+  const result = table(small, large, cold, await bundleSizes());
+  const when = new Date().toISOString().slice(0, 10);
+  const section = [
+    '## Benchmark',
+    '',
+    `\`npm run bench\` on ${when}: generated fixtures served by the fake GitHub and fake Feishu on 127.0.0.1, the bundled action run as a runner runs it. Machine: ${machine()}.`,
+    '',
+    result,
+  ].join('\n');
+  console.log(`\n${section}`);
+  await writeReadme(section);
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}

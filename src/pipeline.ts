@@ -1,0 +1,12 @@
+// Everything a run needs once its inputs are read and its mapping file is found: the zod
+// schemas, yaml, octokit and the Feishu client. main.ts loads this module with import() only
+// then, so that a run that stops earlier starts about as fast as @actions/core alone.
+
+export { burnUpChart } from './chart/index.js';
+export { parseMappingDocument, pathText } from './config/load.js';
+export { resolveTargets } from './config/resolve.js';
+export { checkBaseUrl, FeishuClient } from './feishu/client.js';
+export { Collector, SelectionError } from './github/collect.js';
+export { createOctokit } from './github/octokit.js';
+export { findEarlierRecords, publishRecord } from './publish.js';
+export { buildRecordRequest } from './record/content.js';
