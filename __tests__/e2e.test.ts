@@ -128,6 +128,26 @@ describe('the bundled action', () => {
     expect(result.summary).toContain('dry run');
   });
 
+  it('two targets on the same key result and repository keep a record each, run after run', async () => {
+    await writeFile(
+      path.join(workspace, '.github/okr-progress.yml'),
+      `version: 1\ntargets:\n  - key_result: "${EXPECTED[0].target_id}"\n    milestone: v2.0\n  - key_result: "${EXPECTED[0].target_id}"\n    labels: [docs]\n`,
+    );
+    const first = await action();
+    expect(first.code).toBe(0);
+    const firstRecords = JSON.parse(first.outputs['records']!);
+    expect(firstRecords.map((r: { name: string; result: string; percent: number }) => [r.name, r.result, r.percent])).toEqual([
+      ['v2.0', 'created', 62.5],
+      ['docs', 'created', 0],
+    ]);
+    const second = await action();
+    const secondRecords = JSON.parse(second.outputs['records']!);
+    expect(secondRecords.map((r: { result: string }) => r.result)).toEqual(['updated', 'updated']);
+    expect(secondRecords.map((r: { progress_id: string }) => r.progress_id)).toEqual(firstRecords.map((r: { progress_id: string }) => r.progress_id));
+    expect(feishu.records.size).toBe(2);
+    expect(feishu.records.get(firstRecords[1].progress_id)!.progress_rate).toEqual({ percent: 0, status: -1 });
+  });
+
   it('the targets input runs only the named targets', async () => {
     const result = await action({ targets: 'Faster everywhere' });
     expect(result.code).toBe(0);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { FeishuClient } from '../src/feishu/client.js';
 import { AmbiguousWriteError } from '../src/feishu/errors.js';
-import { findEarlierRecords, periodOfRecord, publishRecord } from '../src/publish.js';
+import { findEarlierRecords, namesTarget, periodOfRecord, publishRecord } from '../src/publish.js';
 import type { CreateProgressRecordRequest } from '../src/record/request.js';
 import { DEFAULT_APP, startFakeFeishu, type FakeFeishu, type FakeFeishuOptions, type StoredRecord } from './servers/fake-feishu.js';
 
@@ -69,6 +69,18 @@ describe('periodOfRecord', () => {
     expect(periodOfRecord('okr-progress-action · acme/widgets · 2026-W48\nwritten by hand', REPO)).toBeUndefined();
     expect(periodOfRecord('Shipped the beta 🎉', REPO)).toBeUndefined();
     expect(periodOfRecord('', REPO)).toBeUndefined();
+  });
+});
+
+describe('namesTarget', () => {
+  it('matches the display name at the end of the headline only', () => {
+    const text = '62.5% — 5 of 8 done · on track · Launch v2\nClosed since 2026-11-20 (0)\nokr-progress-action · acme/widgets · 2026-W48';
+    expect(namesTarget(text, 'Launch v2')).toBe(true);
+    expect(namesTarget(text, 'v2')).toBe(false);
+    expect(namesTarget(text, 'Launch')).toBe(false);
+    expect(namesTarget('Closed since · Launch v2', 'Docs')).toBe(false);
+    expect(namesTarget('x\nClosed since · Launch v2', 'Launch v2')).toBe(false);
+    expect(namesTarget('50% · on track · Launch v2', 'Launch v2')).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@ import { ConfigError, formatProblem, readMappingText } from './config/file.js';
 import type { LoadedMapping } from './config/load.js';
 import type { Target } from './config/schema.js';
 import type { FeishuClient } from './feishu/client.js';
-import type { Collector, Selection } from './github/collect.js';
+import type { Selection } from './github/collect.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
 import { computeProgress, periodKey, scheduleOf, type Schedule } from './progress.js';
 import type { EarlierRecords } from './publish.js';
@@ -99,16 +99,18 @@ async function chartImage(
   }
 }
 
-async function processTarget(
-  steps: Pipeline,
-  target: Target,
-  collector: Collector,
-  feishu: FeishuClient | undefined,
-  inputs: Inputs,
-  context: RunContext,
-  people: Record<string, string>,
-  loaded: LoadedMapping,
-): Promise<TargetResult> {
+/** What every target of a run shares. */
+interface Run {
+  steps: Pipeline;
+  inputs: Inputs;
+  context: RunContext;
+  loaded: LoadedMapping;
+  feishu: FeishuClient | undefined;
+}
+
+async function processTarget(run: Run, target: Target, selecting: Promise<Selection>): Promise<TargetResult> {
+  const { steps, inputs, context, loaded, feishu } = run;
+  const people = loaded.mapping.people ?? {};
   const result: TargetResult = {
     name: target.name ?? (target.milestone !== undefined ? String(target.milestone) : target.labels.join(', ')),
     target_id: target.targetId,
@@ -123,12 +125,12 @@ async function processTarget(
     result: 'failed',
   };
   try {
-    const selection: Selection = await collector.select(target);
+    const selection = await selecting;
     result.name = selection.displayName;
     result.url = selection.targetUrl;
     const period = periodKey(target.period, context.now, target.timezone, { runId: context.run.id, runAttempt: context.run.attempt });
     const earlier: EarlierRecords = feishu
-      ? await steps.findEarlierRecords(feishu, target.targetType, target.targetId, target.repository, period, (m) => core.warning(m))
+      ? await steps.findEarlierRecords(feishu, target.targetType, target.targetId, target.repository, period, (m) => core.warning(m), selection.displayName)
       : { current: undefined, previous: undefined, readable: false };
     if (target.window === 'since-last-record' && !earlier.previous) {
       core.info(`No earlier record of ${target.repository} on this ${target.targetType === 3 ? 'key result' : 'objective'}: the window is the last 7 days.`);
@@ -184,7 +186,7 @@ async function processTarget(
       result.progress_id = earlier.current?.id ?? null;
       return result;
     }
-    const published = await steps.publishRecord(feishu!, request, target.repository, period, earlier, (m) => core.info(m));
+    const published = await steps.publishRecord(feishu!, request, target.repository, period, earlier, (m) => core.info(m), selection.displayName);
     result.result = published.result;
     result.progress_id = published.progressId;
     printUntrusted(`${selection.displayName}: ${published.result} record ${published.progressId} (${progress.percent}%, ${progress.done} of ${progress.total}).`);
@@ -220,9 +222,12 @@ export async function run(): Promise<void> {
       ? new steps.FeishuClient({ ...inputs.feishu, baseUrl, log: core, setSecret: core.setSecret })
       : undefined;
 
-    for (const target of targets) {
-      results.push(await processTarget(steps, target, collector, feishu, inputs, context, mapping.people ?? {}, loaded));
-    }
+    // Every target's GitHub lists are asked for at once (octokit's throttling bounds how
+    // many run together); the Feishu work then goes target by target, in mapping order.
+    const selections = targets.map((target) => collector.select(target));
+    for (const selecting of selections) selecting.catch(() => undefined); // awaited below
+    const run: Run = { steps, inputs, context, loaded, feishu };
+    for (const [i, target] of targets.entries()) results.push(await processTarget(run, target, selections[i]!));
     const failed = results.filter((r) => r.result === 'failed');
     if (failed.length) {
       core.setFailed(`${failed.length} of ${results.length} targets failed: ${failed.map((r) => r.name).join(', ')}.`);

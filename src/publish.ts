@@ -36,6 +36,15 @@ export function periodOfRecord(text: string, repository: string): string | undef
   return marker?.repository === repository ? marker.periodKey : undefined;
 }
 
+/**
+ * Whether a record's headline, its first line, names the target: two targets of a mapping
+ * may write to the same objective for the same repository, and each keeps its own record.
+ */
+export function namesTarget(text: string, displayName: string): boolean {
+  const headline = text.slice(0, (text.indexOf('\n') + 1 || text.length + 1) - 1);
+  return headline.endsWith(` · ${displayName}`);
+}
+
 export async function findEarlierRecords(
   feishu: FeishuClient,
   targetType: 2 | 3,
@@ -43,6 +52,7 @@ export async function findEarlierRecords(
   repository: string,
   periodKey: string,
   warn: (message: string) => void,
+  displayName?: string,
 ): Promise<EarlierRecords> {
   let current: ListedRecord | undefined;
   try {
@@ -50,7 +60,7 @@ export async function findEarlierRecords(
     // this period's record, being newer, has been seen by then.
     for await (const record of feishu.listRecords(targetType, targetId)) {
       const period = periodOfRecord(record.text, repository);
-      if (period === undefined) continue;
+      if (period === undefined || (displayName !== undefined && !namesTarget(record.text, displayName))) continue;
       if (period === periodKey) current ??= record;
       else return { current, previous: record, readable: true };
     }
@@ -73,6 +83,7 @@ export async function publishRecord(
   periodKey: string,
   earlier: EarlierRecords,
   log: (message: string) => void,
+  displayName?: string,
 ): Promise<Published> {
   if (earlier.current) {
     await feishu.updateRecord(earlier.current.id, { content: request.content, progress_rate: request.progress_rate });
@@ -85,7 +96,7 @@ export async function publishRecord(
     if (!(error instanceof AmbiguousWriteError) || !earlier.readable) throw error;
     // The create may have been stored before the connection broke: look before writing again.
     log(`The create call's answer was lost (${error.message}); checking whether Feishu stored the record.`);
-    const again = await findEarlierRecords(feishu, request.target_type, request.target_id, repository, periodKey, log);
+    const again = await findEarlierRecords(feishu, request.target_type, request.target_id, repository, periodKey, log, displayName);
     if (again.current) return { result: 'created', progressId: again.current.id };
     const created = await feishu.createRecord(request);
     return { result: 'created', progressId: created.progressId };
