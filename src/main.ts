@@ -106,6 +106,15 @@ interface Run {
   context: RunContext;
   loaded: LoadedMapping;
   feishu: FeishuClient | undefined;
+  /** Indexes of targets that write to the same objective or key result for the same repository. */
+  sharedRecords: Set<number>;
+}
+
+function targetsSharingRecords(targets: Target[]): Set<number> {
+  const key = (t: Target): string => `${t.targetType} ${t.targetId} ${t.repository.toLowerCase()}`;
+  const count = new Map<string, number>();
+  for (const t of targets) count.set(key(t), (count.get(key(t)) ?? 0) + 1);
+  return new Set(targets.filter((t) => count.get(key(t))! > 1).map((t) => t.index));
 }
 
 async function processTarget(run: Run, target: Target, selecting: Promise<Selection>): Promise<TargetResult> {
@@ -129,8 +138,11 @@ async function processTarget(run: Run, target: Target, selecting: Promise<Select
     result.name = selection.displayName;
     result.url = selection.targetUrl;
     const period = periodKey(target.period, context.now, target.timezone, { runId: context.run.id, runAttempt: context.run.attempt });
+    // A record is this target's by its objective or key result, repository and period; when
+    // another target of the mapping shares all three, the headline's name tells them apart.
+    const headline = run.sharedRecords.has(target.index) ? selection.displayName : undefined;
     const earlier: EarlierRecords = feishu
-      ? await steps.findEarlierRecords(feishu, target.targetType, target.targetId, target.repository, period, (m) => core.warning(m), selection.displayName)
+      ? await steps.findEarlierRecords(feishu, target.targetType, target.targetId, target.repository, period, (m) => core.warning(m), headline)
       : { current: undefined, previous: undefined, readable: false };
     if (target.window === 'since-last-record' && !earlier.previous) {
       core.info(`No earlier record of ${target.repository} on this ${target.targetType === 3 ? 'key result' : 'objective'}: the window is the last 7 days.`);
@@ -186,7 +198,7 @@ async function processTarget(run: Run, target: Target, selecting: Promise<Select
       result.progress_id = earlier.current?.id ?? null;
       return result;
     }
-    const published = await steps.publishRecord(feishu!, request, target.repository, period, earlier, (m) => core.info(m), selection.displayName);
+    const published = await steps.publishRecord(feishu!, request, target.repository, period, earlier, (m) => core.info(m), headline);
     result.result = published.result;
     result.progress_id = published.progressId;
     printUntrusted(`${selection.displayName}: ${published.result} record ${published.progressId} (${progress.percent}%, ${progress.done} of ${progress.total}).`);
@@ -213,7 +225,8 @@ export async function run(): Promise<void> {
     const baseUrl = steps.checkBaseUrl(inputs.feishu.baseUrl).toString().replace(/\/+$/, '');
     const loaded = steps.parseMappingDocument(mappingText, inputs.configDisplayPath);
     const { mapping } = loaded;
-    const targets = chooseTargets(steps.resolveTargets(mapping, context.workflowRepository), inputs.targets);
+    const all = steps.resolveTargets(mapping, context.workflowRepository);
+    const targets = chooseTargets(all, inputs.targets);
     core.info(`${targets.length} target${targets.length === 1 ? '' : 's'} as of ${context.now.toISOString()}${dryRun ? ' (dry run)' : ''}.`);
 
     const collector = new steps.Collector(steps.createOctokit(inputs.githubToken), context.serverUrl);
@@ -226,7 +239,7 @@ export async function run(): Promise<void> {
     // many run together); the Feishu work then goes target by target, in mapping order.
     const selections = targets.map((target) => collector.select(target));
     for (const selecting of selections) selecting.catch(() => undefined); // awaited below
-    const run: Run = { steps, inputs, context, loaded, feishu };
+    const run: Run = { steps, inputs, context, loaded, feishu, sharedRecords: targetsSharingRecords(all) };
     for (const [i, target] of targets.entries()) results.push(await processTarget(run, target, selections[i]!));
     const failed = results.filter((r) => r.result === 'failed');
     if (failed.length) {
