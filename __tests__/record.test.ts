@@ -78,6 +78,7 @@ const OPEN = [
 
 function progress(overrides: Partial<Progress> = {}): Progress {
   return {
+    openCount: (overrides.open ?? OPEN).length,
     percent: 62.5,
     status: 0,
     done: 5,

@@ -154,6 +154,7 @@ async function processTarget(run: Run, target: Target, selecting: Promise<Select
       context.now,
       schedule,
       earlier.previous ? new Date(earlier.previous.createTime) : undefined,
+      selection.counts,
     );
     Object.assign(result, {
       percent: progress.percent,
@@ -171,6 +172,7 @@ async function processTarget(run: Run, target: Target, selecting: Promise<Select
       closedItems: target.closedItems,
       closedListUrl: selection.closedListUrl,
       open: progress.open,
+      openCount: progress.openCount,
       openItems: target.openItems,
       openListUrl: selection.openListUrl,
     };
@@ -229,18 +231,27 @@ export async function run(): Promise<void> {
     const targets = chooseTargets(all, inputs.targets);
     core.info(`${targets.length} target${targets.length === 1 ? '' : 's'} as of ${context.now.toISOString()}${dryRun ? ' (dry run)' : ''}.`);
 
-    const collector = new steps.Collector(steps.createOctokit(inputs.githubToken), context.serverUrl);
+    const collector = new steps.Collector(steps.createOctokit(inputs.githubToken), context.serverUrl, (m) => core.warning(m));
     const hasCredentials = Boolean(inputs.feishu.accessToken || (inputs.feishu.appId && inputs.feishu.appSecret));
     const feishu = hasCredentials
-      ? new steps.FeishuClient({ ...inputs.feishu, baseUrl, log: core, setSecret: core.setSecret })
+      ? new steps.FeishuClient({
+          ...inputs.feishu,
+          baseUrl,
+          // Its log lines quote Feishu's own messages: printed so that none can act as a command.
+          log: { info: printUntrusted, warning: core.warning, debug: core.debug },
+          setSecret: core.setSecret,
+        })
       : undefined;
 
-    // Every target's GitHub lists are asked for at once (octokit's throttling bounds how
-    // many run together); the Feishu work then goes target by target, in mapping order.
-    const selections = targets.map((target) => collector.select(target));
+    // Every target's GitHub requests are sent at once (octokit's throttling bounds how many
+    // run together); the Feishu work then goes target by target, in mapping order. A run
+    // about the present lets GitHub count what it can.
+    const selections = collector.selectAll(targets, context.now, inputs.asOf === undefined);
     for (const selecting of selections) selecting.catch(() => undefined); // awaited below
     const run: Run = { steps, inputs, context, loaded, feishu, sharedRecords: targetsSharingRecords(all) };
     for (const [i, target] of targets.entries()) results.push(await processTarget(run, target, selections[i]!));
+    const { queries, cost, remaining } = collector.graphql;
+    if (queries) core.info(`GitHub GraphQL: ${queries} quer${queries === 1 ? 'y' : 'ies'} cost ${cost} point${cost === 1 ? '' : 's'}; ${remaining} left this hour.`);
     const failed = results.filter((r) => r.result === 'failed');
     if (failed.length) {
       core.setFailed(`${failed.length} of ${results.length} targets failed: ${failed.map((r) => r.name).join(', ')}.`);

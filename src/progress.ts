@@ -189,21 +189,28 @@ export interface Progress {
   windowStart: Date;
   /** Items closed in [windowStart, now], newest first. */
   closedInWindow: Item[];
-  /** Items open at `now`, most recently updated first. */
+  /** Items open at `now`, most recently updated first (with counts given: at least the first `open_items`). */
   open: Item[];
+  /** How many items are open at `now`. */
+  openCount: number;
   figures: { issuesClosed: number; pullsMerged: number; opened: number };
 }
 
-/** Everything the record says about one target, from the selected items. */
+/**
+ * Everything the record says about one target, from the selected items; or, when GitHub
+ * counted done and total, from those counts and the items the record lists (every item
+ * updated in the window, and the most recently updated open ones).
+ */
 export function computeProgress(
   target: Target,
   selected: readonly Item[],
   now: Date,
   schedule: Schedule,
   lastRecordAt?: Date,
+  counts?: { done: number; total: number },
 ): Progress {
   const items = itemsAsOf(selected, target.include, now);
-  const { done, total } = doneAndTotal(items, target.progress, now);
+  const { done, total } = counts ?? doneAndTotal(items, target.progress, now);
   const percent = percentOf(done, total);
   const start = windowStart(target.window, now, target.timezone, lastRecordAt);
   const closedInWindow = items
@@ -221,6 +228,8 @@ export function computeProgress(
     windowStart: start,
     closedInWindow,
     open,
+    // Every item in the total is either done or open, with either setting of `progress`.
+    openCount: total - done,
     figures: {
       issuesClosed: closedInWindow.filter((i) => i.kind === 'issue').length,
       pullsMerged: items.filter((i) => within(i.mergedAt, start, now)).length,

@@ -38,6 +38,8 @@ export interface TargetReport {
   closedListUrl: string;
   /** Still open, most recently updated first, and how many of them the record lists. */
   open: readonly Item[];
+  /** How many are open, when `open` holds only the most recently updated of them. */
+  openCount?: number;
   openItems: number;
   openListUrl: string;
   /** What became of the burn-up chart, when the target asks for one. */
@@ -130,9 +132,9 @@ function itemLine(item: Item, closed: boolean): string {
 }
 
 /** Up to `limit` items as a list, then "…and K more" linked to the full list on GitHub. */
-function itemList(items: readonly Item[], limit: number, closed: boolean, listUrl: string): string {
+function itemList(items: readonly Item[], limit: number, closed: boolean, listUrl: string, count = items.length): string {
   if (items.length === 0 || limit === 0) return '';
-  const more = items.length > limit ? `<li>${link(listUrl, `…and ${items.length - limit} more`)}</li>` : '';
+  const more = count > limit ? `<li>${link(listUrl, `…and ${count - limit} more`)}</li>` : '';
   return `<ul>${items.slice(0, limit).map((item) => itemLine(item, closed)).join('')}${more}</ul>`;
 }
 
@@ -141,6 +143,7 @@ function section(r: TargetResult): string {
   const report = r.report;
   if (!report) return '';
   const { closed, open, timezone } = report;
+  const openCount = report.openCount ?? open.length;
   const facts = [
     `Window: ${escapeHtml(when(report.windowStart, timezone))} → ${escapeHtml(when(report.now, timezone))}`,
     `Period: ${escapeHtml(report.period)}`,
@@ -148,12 +151,12 @@ function section(r: TargetResult): string {
     report.chart ? `Burn-up chart: ${escapeHtml(report.chart)}` : '',
   ].filter(Boolean);
   return [
-    `<details><summary><b>${escapeHtml(cleanTitle(r.name))}</b>: ${closed.length} closed in the window, ${open.length} still open</summary>`,
+    `<details><summary><b>${escapeHtml(cleanTitle(r.name))}</b>: ${closed.length} closed in the window, ${openCount} still open</summary>`,
     `<p>${facts.join('<br>')}</p>`,
     `<p><b>Closed in the window (${closed.length})</b></p>`,
     itemList(closed, report.closedItems, true, report.closedListUrl),
-    `<p><b>Still open (${open.length})</b></p>`,
-    itemList(open, report.openItems, false, report.openListUrl),
+    `<p><b>Still open (${openCount})</b></p>`,
+    itemList(open, report.openItems, false, report.openListUrl, openCount),
     '</details>',
   ]
     .filter(Boolean)

@@ -1,13 +1,30 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import { schema as githubSchema } from '@octokit/graphql-schema';
+import {
+  buildSchema,
+  executeSync,
+  getNamedType,
+  parse,
+  TypeInfo,
+  validate,
+  valueFromASTUntyped,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
 import { closeServer, readBody, type LoggedRequest } from './fake-feishu.js';
 
 export type { LoggedRequest };
 
-// A loopback stand-in for the parts of GitHub's REST API the action reads: repository,
+// A loopback stand-in for the parts of GitHub's API the action reads. REST: repository,
 // milestones, labels and the issues list (which holds pull requests too), shaped, filtered,
-// validated and paginated the way GitHub does it, with its rate-limit headers.
+// validated and paginated the way GitHub does it, with its rate-limit headers. GraphQL
+// (POST /graphql): queries validated and executed against GitHub's published schema, with
+// repository, milestone(number), issues / pullRequests (labels, states, filterBy.since,
+// orderBy, first/after), their nodes, and rateLimit with GitHub's cost formula.
 
 export interface FakeMilestone {
   number: number;
@@ -47,17 +64,21 @@ export interface FakeGitHubOptions {
   token: string;
   /** Keyed by `owner/name`. */
   repos: Record<string, FakeRepo>;
+  /**
+   * GitHub's clock (ISO-8601): items created later do not exist yet and items closed later are
+   * still open, as a real GitHub shows them at that moment. Default: every item as seeded.
+   */
+  now?: string;
 }
 
-/** The next matching request answers `status` (with `message` and `headers`); consumed in order. */
-export interface GitHubFault {
-  route: 'milestones' | 'labels' | 'issues' | 'any';
-  times?: number;
-  kind: 'status';
-  status: number;
-  message?: string;
-  headers?: Record<string, string>;
-}
+/**
+ * The next matching request answers `status` (with `message` and `headers`), or, for GraphQL,
+ * `errors` (HTTP 200 with an `errors` list and no data); consumed in order.
+ */
+export type GitHubFault = { route: 'milestones' | 'labels' | 'issues' | 'graphql' | 'any'; times?: number } & (
+  | { kind: 'status'; status: number; message?: string; headers?: Record<string, string> }
+  | { kind: 'errors'; message?: string }
+);
 
 export interface FakeGitHub {
   url: string;
@@ -74,7 +95,7 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-type Route = 'repo' | 'milestones' | 'labels' | 'issues';
+type Route = 'repo' | 'milestones' | 'labels' | 'issues' | 'graphql';
 
 const SERVER_URL = 'https://github.com';
 const DOCS_URL = 'https://docs.github.com/rest';
@@ -95,7 +116,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const repos = options.repos;
   const rateLimitReset = Math.floor(Date.now() / 1000) + 3600;
   let rateLimitUsed = 0;
+  let graphqlPointsUsed = 0;
   let apiUrl = '';
+  const view = (repo: FakeRepo): FakeRepo => (options.now === undefined ? repo : repoAt(repo, Date.parse(options.now)));
 
   function takeFault(route: Route | undefined): GitHubFault | undefined {
     const index = faults.findIndex((f) => f.route === 'any' || f.route === route);
@@ -107,22 +130,35 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     return fault;
   }
 
-  function answer(req: IncomingMessage, url: URL): Reply {
+  function findRepo(owner: string, name: string): { fullName: string; repo: FakeRepo } | undefined {
+    const wanted = `${owner}/${name}`.toLowerCase();
+    const fullName = Object.keys(repos).find((n) => n.toLowerCase() === wanted);
+    const repo = fullName === undefined ? undefined : repos[fullName];
+    return fullName === undefined || !repo ? undefined : { fullName, repo: view(repo) };
+  }
+
+  function answer(req: IncomingMessage, url: URL, body: string): Reply {
     const match = /^\/repos\/([^/]+)\/([^/]+)(?:\/(milestones|labels|issues)(?:\/(\d+))?)?$/.exec(url.pathname);
-    const route: Route | undefined = match && req.method === 'GET' ? ((match[3] as Route | undefined) ?? 'repo') : undefined;
+    const route: Route | undefined =
+      url.pathname === '/graphql' && req.method === 'POST' ? 'graphql' : match && req.method === 'GET' ? ((match[3] as Route | undefined) ?? 'repo') : undefined;
 
     const fault = takeFault(route);
+    if (fault?.kind === 'errors') return { status: 200, body: { data: null, errors: [{ message: fault.message ?? GRAPHQL_FAILURE }] } };
     if (fault) {
       return { status: fault.status, body: error(fault.status, fault.message), headers: fault.headers };
     }
     const credentials = /^(?:token|bearer) (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (credentials !== options.token) return { status: 401, body: error(401) };
+    if (route === 'graphql') {
+      const answered = answerGraphql(body, findRepo, () => graphqlPointsUsed);
+      graphqlPointsUsed += answered.cost;
+      return { status: 200, body: answered.body, headers: { 'x-ratelimit-resource': 'graphql' } };
+    }
     if (!match || !route) return { status: 404, body: error(404) };
 
-    const wanted = `${decodeURIComponent(match[1] ?? '')}/${decodeURIComponent(match[2] ?? '')}`.toLowerCase();
-    const fullName = Object.keys(repos).find((name) => name.toLowerCase() === wanted);
-    const repo = fullName === undefined ? undefined : repos[fullName];
-    if (fullName === undefined || !repo) return { status: 404, body: error(404) };
+    const found = findRepo(decodeURIComponent(match[1] ?? ''), decodeURIComponent(match[2] ?? ''));
+    if (!found) return { status: 404, body: error(404) };
+    const { fullName, repo } = found;
     const shape = new Shapes(apiUrl, fullName, repo);
     const number = match[4];
 
@@ -163,7 +199,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     };
     requests.push(logged);
     rateLimitUsed += 1;
-    const reply = answer(req, url);
+    const reply = answer(req, url, body);
     logged.status = reply.status;
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
@@ -444,4 +480,221 @@ class Shapes {
       site_admin: false,
     };
   }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** A repository as GitHub shows it at `nowMs`: later items left out, later closes undone. */
+function repoAt(repo: FakeRepo, nowMs: number): FakeRepo {
+  const items = repo.items
+    .filter((i) => Date.parse(i.created_at) <= nowMs)
+    .map((i): FakeItem => {
+      if (i.closed_at === null || Date.parse(i.closed_at) <= nowMs) return i;
+      const reopened: FakeItem = { ...i, state: 'open', closed_at: null, updated_at: iso(Math.min(Date.parse(i.updated_at), nowMs)) };
+      if (i.kind === 'pull') reopened.merged_at = null;
+      else reopened.state_reason = null;
+      return reopened;
+    });
+  return { ...repo, items };
+}
+
+/** The same repositories with every instant moved by `ms`, so that a fixture can stand at any date. */
+export function shiftRepos(repos: Record<string, FakeRepo>, ms: number): Record<string, FakeRepo> {
+  const move = (at: string): string => iso(Date.parse(at) + ms);
+  const moveNullable = (at: string | null | undefined): string | null | undefined => (at ? move(at) : at);
+  return Object.fromEntries(
+    Object.entries(repos).map(([name, repo]) => [
+      name,
+      {
+        labels: repo.labels,
+        milestones: repo.milestones.map((m) => ({ ...m, created_at: move(m.created_at), due_on: moveNullable(m.due_on) ?? null, closed_at: moveNullable(m.closed_at) })),
+        items: repo.items.map((i) => ({
+          ...i,
+          created_at: move(i.created_at),
+          updated_at: move(i.updated_at),
+          closed_at: moveNullable(i.closed_at) ?? null,
+          ...(i.merged_at !== undefined && { merged_at: moveNullable(i.merged_at) ?? null }),
+        })),
+      },
+    ]),
+  );
+}
+
+// The message GitHub answers when a query fails inside it.
+const GRAPHQL_FAILURE = 'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug.';
+const GRAPHQL_POINTS = 5000;
+const MAX_PAGE = 100;
+
+let builtSchema: GraphQLSchema | undefined;
+/** GitHub's published schema (large: built once per process). It defines a few fields twice, hence assumeValidSDL. */
+export function githubGraphqlSchema(): GraphQLSchema {
+  builtSchema ??= buildSchema(githubSchema.idl, { assumeValidSDL: true });
+  return builtSchema;
+}
+
+/**
+ * GitHub's cost of a query: every connection counts as the requests needed to fill it, each
+ * nested one once per node of its parents (by their `first` or `last`); the sum / 100, at least 1.
+ */
+export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): number {
+  const typeInfo = new TypeInfo(schema);
+  const multipliers = [1];
+  let requests = 0;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field: {
+        enter(node) {
+          const parent = multipliers.at(-1)!;
+          if (getNamedType(typeInfo.getType())?.name.endsWith('Connection')) {
+            requests += parent;
+            const size = node.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
+            multipliers.push(parent * (size ? Number(valueFromASTUntyped(size.value, variables)) : 1));
+          } else {
+            multipliers.push(parent);
+          }
+        },
+        leave() {
+          multipliers.pop();
+        },
+      },
+    }),
+  );
+  return Math.max(1, Math.round(requests / 100));
+}
+
+type Found = { fullName: string; repo: FakeRepo } | undefined;
+
+/** Validates and runs one GraphQL request; `cost` is what it charges. */
+function answerGraphql(body: string, findRepo: (owner: string, name: string) => Found, pointsUsed: () => number): { body: unknown; cost: number } {
+  const schema = githubGraphqlSchema();
+  let request: { query?: unknown; variables?: unknown };
+  let document: DocumentNode;
+  try {
+    request = JSON.parse(body) as typeof request;
+    document = parse(String(request.query ?? ''));
+  } catch (e) {
+    return { body: { errors: [{ message: `Parse error: ${(e as Error).message}` }] }, cost: 0 };
+  }
+  const invalid = validate(schema, document);
+  if (invalid.length) return { body: { errors: invalid.map((e) => ({ message: e.message, locations: e.locations })) }, cost: 0 };
+  const variables = (request.variables ?? {}) as Record<string, unknown>;
+  const cost = queryCost(schema, document, variables);
+  const used = pointsUsed() + cost;
+  const rootValue = {
+    repository: ({ owner, name }: { owner: string; name: string }) => {
+      const found = findRepo(owner, name);
+      if (!found) throw new Error(`Could not resolve to a Repository with the name '${owner}/${name}'.`);
+      return repositoryNode(found.fullName, found.repo);
+    },
+    rateLimit: () => ({ cost, limit: GRAPHQL_POINTS, remaining: Math.max(0, GRAPHQL_POINTS - used), used, nodeCount: 0, resetAt: iso(Date.now() + 3600_000) }),
+  };
+  const result = executeSync({ schema, document, variableValues: variables, rootValue });
+  return { body: JSON.parse(JSON.stringify(result)) as unknown, cost };
+}
+
+interface ConnectionArgs {
+  labels?: string[] | null;
+  states?: string[] | null;
+  filterBy?: Record<string, unknown> | null;
+  orderBy?: { field: string; direction: 'ASC' | 'DESC' } | null;
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+function repositoryNode(fullName: string, repo: FakeRepo): Record<string, unknown> {
+  const lists = (items: FakeItem[]) => ({
+    issues: (args: ConnectionArgs) => itemConnection('issues', items.filter((i) => i.kind === 'issue'), args, fullName, repo),
+    pullRequests: (args: ConnectionArgs) => itemConnection('pullRequests', items.filter((i) => i.kind === 'pull'), args, fullName, repo),
+  });
+  return {
+    nameWithOwner: fullName,
+    ...lists(repo.items),
+    milestone: ({ number }: { number: number }) => {
+      const m = repo.milestones.find((x) => x.number === number);
+      return m && { number: m.number, title: m.title, ...lists(repo.items.filter((i) => i.milestone === number)) };
+    },
+  };
+}
+
+/** Which items a `states` value holds: issues OPEN / CLOSED, pull requests OPEN / CLOSED (unmerged) / MERGED. */
+function stateOf(item: FakeItem): string {
+  if (item.state === 'open') return 'OPEN';
+  return item.kind === 'pull' && item.merged_at ? 'MERGED' : 'CLOSED';
+}
+
+function itemConnection(name: string, items: FakeItem[], args: ConnectionArgs, fullName: string, repo: FakeRepo): Record<string, unknown> {
+  // viewerSubscribed defaults to false, which filters nothing.
+  const { since, viewerSubscribed: _, ...otherFilters } = args.filterBy ?? {};
+  if (args.filterBy?.['viewerSubscribed'] === true || Object.values(otherFilters).some((v) => v !== null && v !== undefined)) throw new Error(`the fake implements filterBy.since only, not ${Object.keys(otherFilters).join(', ')}`);
+  const labels = args.labels?.map((l) => l.toLowerCase());
+  const order = args.orderBy ?? { field: 'CREATED_AT', direction: 'ASC' };
+  const key = (i: FakeItem): number =>
+    order.field === 'CREATED_AT' ? Date.parse(i.created_at) : order.field === 'UPDATED_AT' ? Date.parse(i.updated_at) : (i.comments ?? 0);
+  const sign = order.direction === 'ASC' ? 1 : -1;
+  const selected = items
+    // GraphQL's `labels`: items with any of them.
+    .filter((i) => !labels || i.labels.some((l) => labels.includes(l.toLowerCase())))
+    .filter((i) => !args.states || args.states.includes(stateOf(i)))
+    .filter((i) => since === undefined || since === null || Date.parse(i.updated_at) >= Date.parse(String(since)))
+    .map((item) => ({ item, key: key(item) }))
+    .sort((a, b) => sign * (compare(a.key, b.key) || a.item.number - b.item.number))
+    .map(({ item }) => item);
+  return page(name, selected, args, (item) => itemNode(item, fullName, repo));
+}
+
+const cursorOf = (offset: number): string => Buffer.from(`cursor:v2:${offset}`).toString('base64');
+
+/** One page of a connection, by `first` and `after` as GitHub pages it; totalCount is the whole list's. */
+function page<T>(name: string, all: T[], args: ConnectionArgs, shape: (value: T) => unknown): Record<string, unknown> {
+  if (args.last != null || args.before != null) throw new Error('the fake pages by first and after only');
+  const first = args.first ?? undefined;
+  if (first !== undefined && (first < 0 || first > MAX_PAGE)) {
+    throw new Error(`Requesting ${first} records on the \`${name}\` connection exceeds the \`first\` limit of ${MAX_PAGE} records.`);
+  }
+  let start = 0;
+  if (args.after != null) {
+    const offset = /^cursor:v2:(\d+)$/.exec(Buffer.from(args.after, 'base64').toString('utf8'))?.[1];
+    if (offset === undefined) throw new Error(`\`${args.after}\` does not appear to be a valid cursor.`);
+    start = Number(offset);
+  }
+  const end = Math.min(all.length, start + (first ?? 0));
+  const needsSize = () => {
+    if (first === undefined) throw new Error(`You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`);
+  };
+  return {
+    totalCount: all.length,
+    pageInfo: () => {
+      needsSize();
+      return { hasNextPage: end < all.length, hasPreviousPage: start > 0, startCursor: end > start ? cursorOf(start + 1) : null, endCursor: end > start ? cursorOf(end) : null };
+    },
+    nodes: () => {
+      needsSize();
+      return all.slice(start, end).map(shape);
+    },
+  };
+}
+
+function itemNode(item: FakeItem, fullName: string, repo: FakeRepo): Record<string, unknown> {
+  const isPull = item.kind === 'pull';
+  const milestone = repo.milestones.find((m) => m.number === item.milestone);
+  // GraphQL shows a bot by its name alone, REST as name[bot].
+  const bot = /^(.*)\[bot\]$/.exec(item.user)?.[1];
+  const stateReason = isPull ? null : item.state_reason !== undefined ? item.state_reason : item.state === 'closed' ? 'completed' : null;
+  return {
+    __typename: isPull ? 'PullRequest' : 'Issue',
+    number: item.number,
+    title: item.title,
+    url: `${SERVER_URL}/${fullName}/${isPull ? 'pull' : 'issues'}/${item.number}`,
+    state: stateOf(item),
+    ...(isPull ? { merged: Boolean(item.merged_at), mergedAt: item.merged_at ?? null } : { stateReason: stateReason?.toUpperCase() ?? null }),
+    createdAt: item.created_at,
+    updatedAt: item.updated_at,
+    closedAt: item.closed_at,
+    author: bot === undefined ? { __typename: 'User', login: item.user } : { __typename: 'Bot', login: bot },
+    milestone: milestone ? { number: milestone.number, title: milestone.title } : null,
+    labels: (args: ConnectionArgs) => page('labels', item.labels, args, (name) => ({ name })),
+  };
 }

@@ -1,17 +1,33 @@
 import { z } from 'zod';
 import type { Target } from '../config/schema.js';
 import { closest } from '../config/closest.js';
+import { windowStart } from '../progress.js';
 import { cleanTitle } from '../record/text.js';
+import { buildQuery, PAGE_SIZE, readAnswer, type ConnectionAnswer, type ConnectionRequest, type ItemConnection } from './graphql.js';
 import type { Octokit } from './octokit.js';
 import { GitHubLabel, GitHubMilestone, Item, type Milestone } from './items.js';
 
 // Collection of the issues and pull requests each target selects. Each repository's
-// milestones and labels are read once, and each list (a milestone's items, a label's items)
-// once, however many targets share it. Every list is paginated to its end.
+// milestones and labels are read once (REST). Then either
+// - counted (GraphQL): GitHub counts done and total, and only the items the record lists are
+//   read: those updated in the window and the most recently updated open ones; every target
+//   of a repository is asked in the same few queries; or
+// - listed (REST): each list (a milestone's items, a label's items) is read once, however
+//   many targets share it, and paginated to its end.
+// Counting answers only for the present (GitHub's counts are today's), so a run with as-of,
+// `progress: completed` (which needs each closed item's reason), a burn-up chart (which needs
+// every item's history) or a `since-last-record` window (which starts where Feishu says, known
+// only later) lists. When a query fails the targets it was for are listed instead.
 
 export interface Selection {
-  /** Every item the target selects (issues and pull requests, any state). */
+  /**
+   * Every item the target selects (issues and pull requests, any state); or, when `counts`
+   * is set, the items the record lists: every one updated in the window and at least the
+   * `open_items` most recently updated open ones, without their labels.
+   */
   items: Item[];
+  /** Done and total as GitHub counted them (progress: github). */
+  counts?: { done: number; total: number };
   milestone: Milestone | undefined;
   /** The target's page on GitHub, and the lists behind "…and K more". */
   targetUrl: string;
@@ -34,6 +50,32 @@ export class SelectionError extends Error {
 
 const Issues = z.array(Item);
 
+/** At most this many targets (or follow-up pages) in one GraphQL query, to keep its cost and node count low. */
+const TARGETS_PER_QUERY = 25;
+const PAGES_PER_QUERY = 25;
+
+/** Whether a target can be counted with GraphQL rather than listed (see above). */
+export function isCountable(target: Target): boolean {
+  return target.progress === 'github' && !target.chart && target.window !== 'since-last-record';
+}
+
+/** One connection of a counted target, with what has been read of it so far. */
+interface Connection {
+  request: ConnectionRequest;
+  answer?: ConnectionAnswer;
+  items: Item[];
+  /** Read further while the last page ends at or after this instant (ms); undefined: to the end. */
+  until?: number;
+}
+
+interface Counting {
+  target: Target;
+  milestone: Milestone | undefined;
+  totals: Connection[];
+  dones: Connection[];
+  pages: Connection[];
+}
+
 /** GitHub's search syntax quotes a value that has spaces or punctuation. */
 const quote = (value: string): string => `"${value.replace(/"/g, '')}"`;
 
@@ -41,17 +83,33 @@ export class Collector {
   private readonly repositories = new Map<string, Promise<{ milestones: Milestone[]; labels: string[] }>>();
   private readonly lists = new Map<string, Promise<Item[]>>();
 
+  /** What the run's GraphQL queries cost, for the log. */
+  readonly graphql = { queries: 0, cost: 0, remaining: undefined as number | undefined };
+
   constructor(
     private readonly octokit: Octokit,
     private readonly serverUrl: string,
+    private readonly warn: (message: string) => void,
   ) {}
+
+  /**
+   * Every target's selection, all started at once. `live` is true when the run is about the
+   * present (no as-of): then countable targets are counted, per repository, together.
+   */
+  selectAll(targets: readonly Target[], now: Date, live: boolean): Promise<Selection>[] {
+    const counted = live ? targets.filter(isCountable) : [];
+    const byRepository = new Map<string, Target[]>();
+    for (const target of counted) byRepository.set(target.repository, [...(byRepository.get(target.repository) ?? []), target]);
+    const selections = new Map<Target, Promise<Selection>>();
+    for (const [repository, group] of byRepository) {
+      this.countRepository(repository, group, now).forEach((selection, i) => selections.set(group[i]!, selection));
+    }
+    return targets.map((target) => selections.get(target) ?? this.select(target));
+  }
 
   /** The items one target selects, with the links the record needs. */
   async select(target: Target): Promise<Selection> {
-    const repo = await this.repository(target);
-    const milestone = target.milestone === undefined ? undefined : this.findMilestone(target, repo.milestones);
-    this.checkLabels(target, repo.labels);
-
+    const milestone = await this.resolve(target);
     let items: Item[];
     if (milestone) {
       const inMilestone = await this.list(target.repository, { milestone: String(milestone.number) });
@@ -63,7 +121,18 @@ export class Collector {
       for (const item of lists.flat()) byNumber.set(item.number, item);
       items = [...byNumber.values()];
     }
+    return this.selection(target, milestone, items);
+  }
 
+  /** The target's milestone (undefined when it has none), after checking it and its labels exist. */
+  private async resolve(target: Target): Promise<Milestone | undefined> {
+    const repo = await this.repository(target);
+    const milestone = target.milestone === undefined ? undefined : this.findMilestone(target, repo.milestones);
+    this.checkLabels(target, repo.labels);
+    return milestone;
+  }
+
+  private selection(target: Target, milestone: Milestone | undefined, items: Item[], counts?: Selection['counts']): Selection {
     const query = [
       milestone ? `milestone:${quote(milestone.title)}` : '',
       target.labels.length ? `label:${target.labels.map(quote).join(',')}` : '',
@@ -77,6 +146,7 @@ export class Collector {
 
     return {
       items,
+      ...(counts && { counts }),
       milestone,
       targetUrl,
       closedListUrl: listUrl('is:closed sort:updated-desc'),
@@ -84,6 +154,59 @@ export class Collector {
       // A milestone title is untrusted text like an item title: it reaches logs, the summary and the record.
       displayName: cleanTitle(target.name ?? milestone?.title ?? target.labels.join(', ')),
     };
+  }
+
+  /** The selections of one repository's countable targets: counted together, or listed when that fails. */
+  private countRepository(repository: string, targets: Target[], now: Date): Promise<Selection>[] {
+    // A target whose milestone or labels do not exist fails alone, as it does when listed.
+    const resolved = targets.map((target) => this.resolve(target));
+    const counted = Promise.allSettled(resolved).then(async (outcomes) => {
+      try {
+        const countings = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [plan(targets[i]!, outcome.value, now)] : []));
+        await this.count(repository, countings);
+        return new Map(countings.map((counting) => [counting.target, counting]));
+      } catch (error) {
+        this.warn(`GitHub's GraphQL API failed for ${repository} (${reasonOf(error)}); its targets are listed over REST instead.`);
+        return undefined;
+      }
+    });
+    return targets.map(async (target, i) => {
+      const milestone = await resolved[i]!;
+      const counting = (await counted)?.get(target);
+      if (!counting) return this.select(target);
+      const items = new Map<number, Item>();
+      for (const item of counting.pages.flatMap((c) => c.items)) items.set(item.number, item);
+      const sum = (connections: Connection[]): number => connections.reduce((n, c) => n + c.answer!.totalCount, 0);
+      return this.selection(target, milestone, [...items.values()], { done: sum(counting.dones), total: sum(counting.totals) });
+    });
+  }
+
+  /** Every counting's counts and first pages, then the next pages of whichever lists go on. */
+  private async count(repository: string, countings: Counting[]): Promise<void> {
+    const batches = chunks(countings, TARGETS_PER_QUERY).map((chunk) => chunk.flatMap((c) => [...c.totals, ...c.dones, ...c.pages]));
+    await Promise.all(batches.map((connections) => this.query(repository, connections)));
+    let next = countings.flatMap((c) => c.pages).filter(goesOn);
+    while (next.length) {
+      await Promise.all(chunks(next, PAGES_PER_QUERY).map((connections) => this.query(repository, connections)));
+      next = next.filter(goesOn);
+    }
+  }
+
+  /** One query for these connections: the first page of each, or the page after the last one read. */
+  private async query(repository: string, connections: Connection[]): Promise<void> {
+    const [owner, name] = repository.split('/') as [string, string];
+    const requests = connections.map((c) => (c.answer ? { ...c.request, after: c.answer.endCursor! } : c.request));
+    const { query, variables } = buildQuery(owner, name, requests);
+    // No retries here: the REST path, with its own retries, answers when a query fails.
+    const data: unknown = await this.octokit.graphql(query, { ...variables, request: { retries: 0 } });
+    const answer = readAnswer(data, requests);
+    this.graphql.queries += 1;
+    this.graphql.cost += answer.cost;
+    this.graphql.remaining = answer.remaining;
+    connections.forEach((c, k) => {
+      c.answer = answer.connections[k]!;
+      c.items.push(...c.answer.items);
+    });
   }
 
   private repository(target: Target): Promise<{ milestones: Milestone[]; labels: string[] }> {
@@ -156,6 +279,52 @@ export class Collector {
     }
     return found;
   }
+}
+
+/** The connections that give a counted target's record. */
+function plan(target: Target, milestone: Milestone | undefined, now: Date): Counting {
+  const kinds: ItemConnection[] = target.include === 'issues' ? ['issues'] : target.include === 'pulls' ? ['pullRequests'] : ['issues', 'pullRequests'];
+  const since = windowStart(target.window, now, target.timezone);
+  const scope = { milestone: milestone?.number, labels: target.labels };
+  const connection = (request: ConnectionRequest, until?: number): Connection => ({ request, items: [], until });
+  return {
+    target,
+    milestone,
+    totals: kinds.map((kind) => connection({ ...scope, connection: kind })),
+    dones: kinds.map((kind) => connection({ ...scope, connection: kind, states: kind === 'issues' ? ['CLOSED'] : ['CLOSED', 'MERGED'] })),
+    pages: kinds.flatMap((kind) => [
+      // Every item created, closed or merged in the window was updated in it. Issues can be
+      // asked for by update time; pull requests are read newest update first until one is older.
+      kind === 'issues'
+        ? connection({ ...scope, connection: kind, since: since.toISOString(), first: PAGE_SIZE }, since.getTime())
+        : connection({ ...scope, connection: kind, first: PAGE_SIZE }, since.getTime()),
+      // The open items the record lists: the first page is the most recently updated.
+      ...(target.openItems > 0 ? [connection({ ...scope, connection: kind, states: ['OPEN'], first: target.openItems })] : []),
+    ]),
+  };
+}
+
+/** Whether a list must be read further: it has more, and its last page still reaches into the window. */
+function goesOn(c: Connection): boolean {
+  const answer = c.answer!;
+  if (!answer.hasNextPage || c.until === undefined) return false;
+  if (answer.endCursor === null) throw new Error('a list has more pages but no cursor to them');
+  const last = c.items.at(-1);
+  return last !== undefined && Date.parse(last.updatedAt) >= c.until;
+}
+
+function chunks<T>(all: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < all.length; i += size) out.push(all.slice(i, i + size));
+  return out;
+}
+
+/** Why a GraphQL query failed, in one line. */
+function reasonOf(error: unknown): string {
+  if (error instanceof z.ZodError) return `an answer in an unexpected shape: ${z.prettifyError(error)}`.replace(/\s+/g, ' ');
+  const status = (error as { status?: number }).status;
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+  return status ? `HTTP ${status}: ${message}` : message;
 }
 
 /** Turns an octokit failure into words that say what to do. */

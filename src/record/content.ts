@@ -109,9 +109,17 @@ function itemParagraph(item: Item, closed: boolean, words: Words, people: Record
 const heading = (content: string): ContentBlock => paragraph([text(content, { bold: true })]);
 
 /** Up to `limit` items, then "…and K more" linked to the full list. */
-function itemList(items: readonly Item[], limit: number, closed: boolean, listUrl: string, words: Words, people: Record<string, string>): ContentBlock[] {
+function itemList(
+  items: readonly Item[],
+  limit: number,
+  closed: boolean,
+  listUrl: string,
+  words: Words,
+  people: Record<string, string>,
+  count = items.length,
+): ContentBlock[] {
   const blocks = items.slice(0, limit).map((item) => itemParagraph(item, closed, words, people));
-  if (items.length > limit) blocks.push(paragraph([link(words.andMore(items.length - limit), listUrl)], 'indent'));
+  if (count > limit) blocks.push(paragraph([link(words.andMore(count - limit), listUrl)], 'indent'));
   return blocks;
 }
 
@@ -162,9 +170,9 @@ function contentOf(input: RecordInput): RecordContent {
     ...(input.chart ? [gallery(input.chart)] : []),
     heading(words.closedSince(localDate(progress.windowStart, target.timezone), closedInWindow.length)),
     ...itemList(closedInWindow, target.closedItems, true, input.closedListUrl, words, people),
-    heading(words.stillOpen(open.length)),
+    heading(words.stillOpen(progress.openCount)),
     // open_items 0 asks for no open items at all, not for a link to them.
-    ...(target.openItems > 0 ? itemList(open, target.openItems, false, input.openListUrl, words, people) : []),
+    ...(target.openItems > 0 ? itemList(open, target.openItems, false, input.openListUrl, words, people, progress.openCount) : []),
     ...figures(progress, words),
     footer(input, words),
   ];
