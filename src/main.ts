@@ -243,9 +243,8 @@ export async function run(): Promise<void> {
         })
       : undefined;
 
-    // Every target's GitHub requests are sent at once (octokit's throttling bounds how many
-    // run together); the Feishu work then goes target by target, in mapping order. A run
-    // about the present lets GitHub count what it can.
+    // GitHub's answers are asked for up front, while the Feishu work goes target by target
+    // in mapping order. A run about the present lets GitHub count what it can.
     const selections = collector.selectAll(targets, context.now, inputs.asOf === undefined);
     for (const selecting of selections) selecting.catch(() => undefined); // awaited below
     const run: Run = { steps, inputs, context, loaded, feishu, sharedRecords: targetsSharingRecords(all) };
