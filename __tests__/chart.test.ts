@@ -18,6 +18,7 @@ import { APP, AS_OF, GITHUB_TOKEN, KR_LAUNCH, SAMPLE_MAPPING, SAMPLE_OKRS, SAMPL
 import { runAction } from './helpers/run-action.js';
 import { startFakeFeishu, type FakeFeishu } from './servers/fake-feishu.js';
 import { startFakeGitHub, type FakeGitHub } from './servers/fake-github.js';
+import { makeTarget } from './fixtures/target.js';
 
 // The burn-up chart: its numbers, its picture (decoded here byte by byte), its upload to the
 // fake Feishu and its place in the record.
@@ -211,33 +212,7 @@ describe('the chart picture', () => {
   });
 });
 
-function target(overrides: Partial<Target> = {}): Target {
-  return {
-    index: 0,
-    name: 'Launch v2',
-    targetId: KR_LAUNCH,
-    targetType: 3,
-    repository: 'acme/widgets',
-    milestone: 'v2.0',
-    labels: [],
-    due: undefined,
-    start: undefined,
-    docs: [],
-    window: '7d',
-    period: 'week',
-    timezone: 'UTC',
-    status: 'auto',
-    include: 'all',
-    progress: 'github',
-    openItems: 10,
-    closedItems: 50,
-    riskTolerance: 15,
-    sourceTitle: 'GitHub · acme/widgets',
-    language: 'en',
-    chart: true,
-    ...overrides,
-  };
-}
+const target = (overrides: Partial<Target> = {}): Target => makeTarget({ targetId: KR_LAUNCH, chart: true, ...overrides });
 
 describe('the gallery block', () => {
   const image = { fileToken: 'boxcnAbCdEf0123456789', src: 'https://open.feishu.cn/open-apis/okr/v1/images/boxcnAbCdEf?ticket=x', width: 720, height: 360 };

@@ -37,9 +37,6 @@ function action(inputs: Record<string, string> = {}, node?: string) {
   });
 }
 
-const writes = (): { method: string; path: string }[] =>
-  feishu.requests.filter((r) => r.path.startsWith('/open-apis/okr/') && r.method !== 'GET');
-
 const storedFor = (targetId: string) => [...feishu.records.values()].filter((r) => r.target_id === targetId);
 
 /** The item numbers a record lists as ticked (closed) and unticked (open) boxes, with their links. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Target } from '../src/config/schema.js';
 import type { Item } from '../src/github/items.js';
 import {
   computeProgress,
@@ -13,36 +12,11 @@ import {
   windowStart,
   zonedInstant,
 } from '../src/progress.js';
+import { makeTarget } from './fixtures/target.js';
 
 const run = { runId: '9001', runAttempt: '2' };
 
-function target(overrides: Partial<Target> = {}): Target {
-  return {
-    index: 0,
-    name: 'Launch v2',
-    targetId: '7041430377642082323',
-    targetType: 3,
-    repository: 'acme/widgets',
-    milestone: 'v2.0',
-    labels: [],
-    due: undefined,
-    start: undefined,
-    docs: [],
-    window: '7d',
-    period: 'week',
-    timezone: 'UTC',
-    status: 'auto',
-    include: 'all',
-    progress: 'github',
-    openItems: 10,
-    closedItems: 50,
-    riskTolerance: 15,
-    sourceTitle: 'GitHub · acme/widgets',
-    language: 'en',
-    chart: false,
-    ...overrides,
-  };
-}
+const target = makeTarget;
 
 function item(number: number, overrides: Partial<Item> = {}): Item {
   return {

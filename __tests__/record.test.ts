@@ -12,37 +12,13 @@ import {
 } from '../src/record/content.js';
 import { CreateProgressRecordRequest, type ContentBlock, type ParagraphElement } from '../src/record/request.js';
 import { cleanTitle } from '../src/record/text.js';
+import { makeTarget } from './fixtures/target.js';
 
 const REPO = 'https://github.com/acme/widgets';
 const OCTOCAT = 'ou_3bbe8a09c20e89cce9bff989ed840674';
 
-function target(overrides: Partial<Target> = {}): Target {
-  return {
-    index: 0,
-    name: 'Launch v2',
-    targetId: '7041430377642082323',
-    targetType: 3,
-    repository: 'acme/widgets',
-    milestone: 'v2.0',
-    labels: [],
-    due: undefined,
-    start: undefined,
-    docs: [{ url: 'https://acme.feishu.cn/docx/AbCdEf', title: 'Perf plan' }],
-    window: '7d',
-    period: 'week',
-    timezone: 'Asia/Shanghai',
-    status: 'auto',
-    include: 'all',
-    progress: 'github',
-    openItems: 2,
-    closedItems: 3,
-    riskTolerance: 15,
-    sourceTitle: 'GitHub · acme/widgets',
-    language: 'en',
-    chart: false,
-    ...overrides,
-  };
-}
+const target = (overrides: Partial<Target> = {}): Target =>
+  makeTarget({ docs: [{ url: 'https://acme.feishu.cn/docx/AbCdEf', title: 'Perf plan' }], timezone: 'Asia/Shanghai', openItems: 2, closedItems: 3, ...overrides });
 
 function item(number: number, overrides: Partial<Item> = {}): Item {
   const closed = overrides.closeReason !== undefined && overrides.closeReason !== null;
