@@ -183,4 +183,13 @@ describe('the bundled action', () => {
     expect(feishu.records.size).toBe(2);
     expect(result.stdout).toContain('::error::1 of 3 targets failed: Launch v2.');
   });
+
+  it('a label GitHub lacks names the labels the repository has', async () => {
+    await writeFile(path.join(workspace, '.github/okr-progress.yml'), SAMPLE_MAPPING.replace('labels: [okr/perf]', 'labels: [performance-work]'));
+    const result = await action();
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.outputs['records']!)[1].error).toBe(
+      '.github/okr-progress.yml:14:13 targets[1].labels: label "performance-work" does not exist in acme/widgets; it has "bug", "okr/perf", "area: api", "docs"',
+    );
+  });
 });

@@ -197,7 +197,8 @@ describe('a failed target whose message quotes hostile names', () => {
     expect(result.code).toBe(1);
     const commands = runnerCommands(result.stdout);
     expect(commands.map((c) => c.name)).toEqual(['add-mask', 'add-mask', 'add-mask', 'error', 'error']);
-    const hint = `it has "${HOSTILE_MILESTONE.title}"`;
+    // Names in the hint are cleaned like titles: line breaks folded.
+    const hint = `it has "${HOSTILE_MILESTONE.title.replace(/\s+/g, ' ')}"`;
     const message = `.github/okr-progress.yml:10:16 targets[0].milestone: milestone "v3" does not exist in acme/hostile; ${hint}`;
     expect(commands[3]!.rest).toBe(`::v3: ${message.replace(/\n/g, '%0A')}`);
     expect(JSON.parse(result.outputs['records']!)[0].error).toBe(message);

@@ -76,6 +76,14 @@ interface Counting {
   pages: Connection[];
 }
 
+/** "; did you mean …?" with the closest names, or else the first few the repository has. */
+function suggestion(near: string[], all: string[], kind: 'milestones' | 'labels'): string {
+  const quoted = (names: string[]): string => names.map((n) => `"${cleanTitle(n)}"`).join(', ');
+  if (near.length) return `; did you mean ${quoted(near)}?`;
+  if (!all.length) return `; it has no ${kind}`;
+  return `; it has ${quoted(all.slice(0, 5))}${all.length > 5 ? ', …' : ''}`;
+}
+
 /** GitHub's search syntax quotes a value that has spaces or punctuation. */
 const quote = (value: string): string => `"${value.replace(/"/g, '')}"`;
 
@@ -252,12 +260,7 @@ export class Collector {
         : (milestones.find((m) => m.title === wanted) ?? milestones.find((m) => m.title.toLowerCase() === wanted.toLowerCase()));
     if (found) return found;
     const titles = milestones.map((m) => m.title);
-    const near = typeof wanted === 'number' ? [] : closest(wanted, titles);
-    const hint = near.length
-      ? `; did you mean ${near.map((t) => `"${t}"`).join(', ')}?`
-      : titles.length
-        ? `; it has ${titles.slice(0, 5).map((t) => `"${t}"`).join(', ')}${titles.length > 5 ? ', …' : ''}`
-        : '; it has no milestones';
+    const hint = suggestion(typeof wanted === 'number' ? [] : closest(wanted, titles), titles, 'milestones');
     throw new SelectionError(`milestone ${typeof wanted === 'number' ? `#${wanted}` : `"${wanted}"`} does not exist in ${target.repository}${hint}`, ['targets', target.index, 'milestone']);
   }
 
@@ -265,8 +268,7 @@ export class Collector {
     const problems: string[] = [];
     for (const label of target.labels) {
       if (labels.includes(label)) continue;
-      const near = closest(label, labels);
-      problems.push(`label "${label}" does not exist in ${target.repository}${near.length ? `; did you mean ${near.map((l) => `"${l}"`).join(', ')}?` : ''}`);
+      problems.push(`label "${label}" does not exist in ${target.repository}${suggestion(closest(label, labels), labels, 'labels')}`);
     }
     if (problems.length) throw new SelectionError(problems.join('; '), ['targets', target.index, 'labels']);
   }
