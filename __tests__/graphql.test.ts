@@ -9,7 +9,7 @@ import type { Target } from '../src/config/schema.js';
 import { Collector, isCountable, type Selection } from '../src/github/collect.js';
 import { buildQuery, PAGE_SIZE, type ConnectionRequest } from '../src/github/graphql.js';
 import { createOctokit } from '../src/github/octokit.js';
-import { computeProgress, periodKey, scheduleOf } from '../src/progress.js';
+import { computeProgress, percentOf, periodKey, scheduleOf } from '../src/progress.js';
 import { buildRecordRequest } from '../src/record/content.js';
 import { generateFixture, LARGE, SMALL, type Fixture } from './fixtures/generate.js';
 import { APP, AS_OF, EXPECTED, GITHUB_TOKEN, SAMPLE_MAPPING, SAMPLE_OKRS, SAMPLE_REPOS } from './fixtures/sample.js';
@@ -28,12 +28,17 @@ describe('queries', () => {
     for (const connection of ['issues', 'pullRequests'] as const)
       for (const labels of [[], ['bug', 'area: "api"']])
         for (const states of [undefined, ['OPEN'], connection === 'issues' ? ['CLOSED'] : ['CLOSED', 'MERGED']])
-          for (const page of [{}, { first: PAGE_SIZE }, { first: 10, after: 'Y3Vyc29yOnYyOjEwMA==' }])
+          for (const page of [
+            {},
+            { first: PAGE_SIZE },
+            { first: 10, after: 'Y3Vyc29yOnYyOjEwMA==' },
+            ...(connection === 'issues' ? [{ first: PAGE_SIZE, reasons: 'ASC' as const }, { first: PAGE_SIZE, reasons: 'DESC' as const, after: 'Y3Vyc29yOnYyOjEwMA==' }] : []),
+          ])
             for (const since of connection === 'issues' ? [undefined, '2026-11-20T09:00:00.000Z'] : [undefined])
               every.push({ milestone, connection, labels, ...(states && { states }), ...(since && { since }), ...page });
 
   it('every query the code can build is valid against GitHub’s schema', () => {
-    expect(every).toHaveLength(2 * (3 * 2 * 3 * 2) + 2 * (3 * 2 * 3)); // 72 issue and 36 pull request connections
+    expect(every).toHaveLength(2 * (3 * 2 * 5 * 2) + 2 * (3 * 2 * 3)); // 120 issue and 36 pull request connections
     for (const request of every) {
       const { query } = buildQuery('acme', 'widgets', [request]);
       expect(validate(schema, parse(query))).toEqual([]);
@@ -41,20 +46,22 @@ describe('queries', () => {
     const { query, variables } = buildQuery('acme', 'widgets', every);
     expect(validate(schema, parse(query))).toEqual([]);
     const named = (prefix: string) => Object.keys(variables).filter((k) => k.startsWith(prefix)).length;
-    expect([named('labels'), named('since'), named('after')]).toEqual([54, 36, 36]);
+    expect([named('labels'), named('since'), named('after')]).toEqual([78, 60, 60]);
   });
 
   it('labels, instants and cursors travel as variables, never inside the query text', () => {
     const { query, variables } = buildQuery('acme', 'widgets', [
       { milestone: 2, connection: 'issues', labels: ['a"b\\c'], since: '2026-11-20T09:00:00.000Z', first: 100, after: 'xyz' },
       { milestone: undefined, connection: 'pullRequests', labels: [], states: ['CLOSED', 'MERGED'] },
+      { milestone: 2, connection: 'issues', labels: [], states: ['CLOSED'], first: 100, reasons: 'DESC', after: 'abc' },
     ]);
     expect(query).toBe(
       [
-        'query ($owner: String!, $name: String!, $labels0: [String!], $since0: DateTime, $after0: String) {',
+        'query ($owner: String!, $name: String!, $labels0: [String!], $since0: DateTime, $after0: String, $after2: String) {',
         '  repository(owner: $owner, name: $name) {',
         '    m2: milestone(number: 2) {',
-        '      c0: issues(labels: $labels0, filterBy: { since: $since0 }, first: 100, orderBy: { field: UPDATED_AT, direction: DESC }, after: $after0) { totalCount pageInfo { hasNextPage endCursor } nodes { number title url state stateReason createdAt updatedAt closedAt author { __typename login } milestone { number } } }',
+        '      c0: issues(labels: $labels0, filterBy: { since: $since0 }, first: 100, orderBy: { field: UPDATED_AT, direction: DESC }, after: $after0) { totalCount pageInfo { hasNextPage endCursor } nodes { number title url state stateReason(enableDuplicate: true) createdAt updatedAt closedAt author { __typename login } milestone { number } } }',
+        '      c2: issues(states: [CLOSED], first: 100, orderBy: { field: CREATED_AT, direction: DESC }, after: $after2) { totalCount pageInfo { hasNextPage endCursor } nodes { number stateReason(enableDuplicate: true) } }',
         '    }',
         '    c1: pullRequests(states: [CLOSED, MERGED]) { totalCount }',
         '  }',
@@ -62,7 +69,7 @@ describe('queries', () => {
         '}',
       ].join('\n'),
     );
-    expect(variables).toEqual({ owner: 'acme', name: 'widgets', labels0: ['a"b\\c'], since0: '2026-11-20T09:00:00.000Z', after0: 'xyz' });
+    expect(variables).toEqual({ owner: 'acme', name: 'widgets', labels0: ['a"b\\c'], since0: '2026-11-20T09:00:00.000Z', after0: 'xyz', after2: 'abc' });
   });
 
   it('cost follows GitHub’s formula: each connection’s requests, nested ones per parent node, / 100', () => {
@@ -111,7 +118,9 @@ function recordOf(target: Target, selection: Selection, now: Date) {
     run: { url: 'https://github.com/acme/widgets/actions/runs/1', label: 'OKR #1' },
   });
   const numbers = { percent: progress.percent, status: progress.status, done: progress.done, total: progress.total, closed_in_window: progress.closedInWindow.length };
-  return { numbers, request };
+  // The record strikes dropped items through without naming the reason; the job summary names it.
+  const reasons = progress.closedInWindow.map((i) => `${i.kind} ${i.number} ${i.closeReason}`);
+  return { numbers, reasons, request };
 }
 
 /** A fixture whose windows hold more than a page of issues and of pull requests. */
@@ -120,12 +129,46 @@ function pagingFixture(): Fixture {
   return { ...fixture, mapping: fixture.mapping.replace('window: 7d', 'window: 150d').replace(/window: 14d/g, 'window: 200d') };
 }
 
+/** Every target of a mapping with `progress: completed`. */
+const allCompleted = (mapping: string): string => mapping.replace(/^defaults:\n/m, 'defaults:\n  progress: completed\n');
+
+/**
+ * The sample with `progress: completed`, and closed issues of every reason: completed,
+ * none (null, or no field at all: both completed), not planned and duplicate; and pull
+ * requests merged and closed unmerged.
+ */
+function completedSample(): Fixture {
+  const repos = structuredClone(SAMPLE_REPOS) as Record<string, FakeRepo>;
+  const item = (repository: string, number: number) => repos[repository]!.items.find((i) => i.number === number)!;
+  item('acme/widgets', 7).state_reason = null;
+  item('acme/widgets', 8).state_reason = 'duplicate';
+  delete item('acme/gadgets', 5).state_reason;
+  // Worked out by hand: Launch v2 selects 1, 2, 3, 4, 5, 6, 7, 10; done 1, 2, 7; dropped 4, 6.
+  // Faster everywhere: 7, 8, 9, 10; done 7, 9; dropped 8. Q4: 1, 2, 4, 5; done 1, 4, 5.
+  const counts = [[3, 6], [2, 3], [3, 4]] as const;
+  const expected = EXPECTED.map((e, i) => ({ ...e, done: counts[i]![0], total: counts[i]![1], percent: percentOf(counts[i]![0], counts[i]![1]) }));
+  return { asOf: AS_OF, repos, okrs: SAMPLE_OKRS, mapping: allCompleted(SAMPLE_MAPPING), expected };
+}
+
+/** Completed targets over thousands of closed issues (several pages of reasons), a third of them without a reason. */
+function manyClosedFixture(): Fixture {
+  const fixture = generateFixture({ items: 4000, targets: 3, repositories: 1, seed: 11 });
+  for (const item of fixture.repos['acme/repo-1']!.items) {
+    if (item.kind === 'issue' && item.state === 'closed' && item.number % 3 === 0) item.state_reason = null;
+  }
+  return { ...fixture, mapping: allCompleted(fixture.mapping) };
+}
+
+const largeFixture = (): Fixture => generateFixture(LARGE);
+
 describe('the counted path gives the listed path’s records', () => {
   const cases: [string, () => Fixture][] = [
     ['the sample', () => ({ asOf: AS_OF, repos: structuredClone(SAMPLE_REPOS) as Record<string, FakeRepo>, okrs: SAMPLE_OKRS, mapping: SAMPLE_MAPPING, expected: EXPECTED.map((e) => ({ ...e })) })],
+    ['the sample with progress: completed and closed issues of every reason', completedSample],
     ['the small generated fixture', () => generateFixture(SMALL)],
-    ['the large generated fixture', () => generateFixture(LARGE)],
+    ['the large generated fixture', largeFixture],
     ['windows longer than a page', pagingFixture],
+    ['closed issues over several pages, some without a reason', manyClosedFixture],
   ];
 
   it.each(cases)('%s', async (_, make) => {
@@ -143,8 +186,8 @@ describe('the counted path gives the listed path’s records', () => {
       expect(counted.selections.map((s) => s.counts !== undefined)).toEqual(targets.map(isCountable));
       expect(counted.selections.filter((s) => s.counts).length).toBeGreaterThan(0);
       expect(listed.requests.every((r) => r.path !== '/graphql')).toBe(true);
-      // The paging fixture's windows are not those its expected numbers were worked out for.
-      if (make !== pagingFixture) {
+      // The paging fixtures' windows and reasons are not those their expected numbers were worked out for.
+      if (make !== pagingFixture && make !== manyClosedFixture) {
         expect(counted.records.map((r) => r.numbers)).toEqual(fixture.expected.map(({ percent, status, done, total, closed_in_window }) => ({ percent, status, done, total, closed_in_window })));
       }
 
@@ -152,15 +195,22 @@ describe('the counted path gives the listed path’s records', () => {
       expect(graphql.every((r) => r.status === 200)).toBe(true);
       expect(counted.graphql.queries).toBe(graphql.length);
       expect(counted.graphql.cost).toBeGreaterThan(0);
+      const queries = graphql.map((r) => (JSON.parse(r.body) as { query: string }).query);
+      if (make === manyClosedFixture) {
+        // Closed issues were read from both ends, over several queries.
+        for (const direction of ['ASC', 'DESC']) {
+          expect(queries.filter((q) => q.includes(`CREATED_AT, direction: ${direction} }, after: $after`)).length).toBeGreaterThan(1);
+        }
+      }
       if (make === pagingFixture) {
         // Follow-up pages were asked for, after the first query.
         expect(graphql.some((r) => /after: \$after/.test(String((JSON.parse(r.body) as { query: string }).query)))).toBe(true);
         expect(counted.selections.some((s) => s.counts && s.items.length > 2 * PAGE_SIZE)).toBe(true);
       }
-      if (make === cases[2]![1]) {
-        // Milestones and labels of 2 repositories, 2 queries, and the lists of the 10 targets
-        // with progress: completed, which GraphQL cannot count.
-        expect([counted.requests.length, graphql.length, listed.requests.length]).toEqual([66, 2, 162]);
+      if (make === largeFixture) {
+        // Milestones and labels of 2 repositories; per repository, one query, then two more
+        // that read on the closed issues of its targets with progress: completed, from both ends.
+        expect([counted.requests.length, graphql.length, listed.requests.length]).toEqual([10, 6, 162]);
       }
     } finally {
       await github.close();

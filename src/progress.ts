@@ -1,5 +1,5 @@
 import type { Target } from './config/schema.js';
-import type { Item } from './github/items.js';
+import type { CloseReason, Item } from './github/items.js';
 
 // Pure arithmetic of the contract's "Semantics": percent, status, window, period.
 
@@ -161,23 +161,46 @@ export function closeReasonAt(item: Item, now: Date): Item['closeReason'] {
   return item.closeReason;
 }
 
-/** Done and total as of `now`, per `progress`, of items already filtered by `itemsAsOf`. */
-export function doneAndTotal(items: readonly Item[], progress: Target['progress'], now: Date): { done: number; total: number } {
-  let done = 0;
-  let total = 0;
+/**
+ * What `progress` is worked out from: how many items are selected, how many of them are
+ * closed, and how many of those were closed without being done (issues closed as not
+ * planned or duplicate, pull requests closed unmerged). GitHub can count the first two; the
+ * last is needed with `progress: completed` only.
+ */
+export interface Tally {
+  selected: number;
+  closed: number;
+  dropped?: number;
+}
+
+/** Whether an item closed for this reason was closed without being done. */
+export const isDropped = (reason: CloseReason): boolean => reason !== 'completed' && reason !== 'merged';
+
+/** The tally of items already filtered by `itemsAsOf`, as they stood at `now`. */
+export function tallyOf(items: readonly Item[], now: Date): Required<Tally> {
+  const tally = { selected: items.length, closed: 0, dropped: 0 };
   for (const item of items) {
     const reason = closeReasonAt(item, now);
-    if (progress === 'github') {
-      total++;
-      if (reason) done++;
-    } else if (reason === 'completed' || reason === 'merged') {
-      total++;
-      done++;
-    } else if (reason === null) {
-      total++;
-    }
+    if (!reason) continue;
+    tally.closed++;
+    if (isDropped(reason)) tally.dropped++;
   }
-  return { done, total };
+  return tally;
+}
+
+/**
+ * Done and total per `progress`: `github` counts every closed item as done; `completed`
+ * counts what was closed as completed or merged as done, and leaves the dropped items out.
+ */
+export function doneAndTotalOf(progress: Target['progress'], tally: Tally): { done: number; total: number } {
+  if (progress === 'github') return { done: tally.closed, total: tally.selected };
+  if (tally.dropped === undefined) throw new Error('progress: completed needs the number of items closed without being done');
+  return { done: tally.closed - tally.dropped, total: tally.selected - tally.dropped };
+}
+
+/** Done and total as of `now`, per `progress`, of items already filtered by `itemsAsOf`. */
+export function doneAndTotal(items: readonly Item[], progress: Target['progress'], now: Date): { done: number; total: number } {
+  return doneAndTotalOf(progress, tallyOf(items, now));
 }
 
 export interface Progress {
@@ -198,8 +221,8 @@ export interface Progress {
 
 /**
  * Everything the record says about one target, from the selected items; or, when GitHub
- * counted done and total, from those counts and the items the record lists (every item
- * updated in the window, and the most recently updated open ones).
+ * counted them, from that tally and the items the record lists (every item updated in the
+ * window, and the most recently updated open ones).
  */
 export function computeProgress(
   target: Target,
@@ -207,10 +230,10 @@ export function computeProgress(
   now: Date,
   schedule: Schedule,
   lastRecordAt?: Date,
-  counts?: { done: number; total: number },
+  counts?: Tally,
 ): Progress {
   const items = itemsAsOf(selected, target.include, now);
-  const { done, total } = counts ?? doneAndTotal(items, target.progress, now);
+  const { done, total } = doneAndTotalOf(target.progress, counts ?? tallyOf(items, now));
   const percent = percentOf(done, total);
   const start = windowStart(target.window, now, target.timezone, lastRecordAt);
   const closedInWindow = items

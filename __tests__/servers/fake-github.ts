@@ -24,7 +24,8 @@ export type { LoggedRequest };
 // validated and paginated the way GitHub does it, with its rate-limit headers. GraphQL
 // (POST /graphql): queries validated and executed against GitHub's published schema, with
 // repository, milestone(number), issues / pullRequests (labels, states, filterBy.since,
-// orderBy, first/after), their nodes, and rateLimit with GitHub's cost formula.
+// orderBy, first/after), their nodes (stateReason folds DUPLICATE into NOT_PLANNED unless
+// asked with enableDuplicate, as GitHub does), and rateLimit with GitHub's cost formula.
 
 export interface FakeMilestone {
   number: number;
@@ -689,7 +690,10 @@ function itemNode(item: FakeItem, fullName: string, repo: FakeRepo): Record<stri
     title: item.title,
     url: `${SERVER_URL}/${fullName}/${isPull ? 'pull' : 'issues'}/${item.number}`,
     state: stateOf(item),
-    ...(isPull ? { merged: Boolean(item.merged_at), mergedAt: item.merged_at ?? null } : { stateReason: stateReason?.toUpperCase() ?? null }),
+    ...(isPull
+      ? { merged: Boolean(item.merged_at), mergedAt: item.merged_at ?? null }
+      : // GitHub shows a duplicate as NOT_PLANNED unless asked with enableDuplicate.
+        { stateReason: ({ enableDuplicate }: { enableDuplicate: boolean }) => (stateReason === 'duplicate' && !enableDuplicate ? 'not_planned' : stateReason)?.toUpperCase() ?? null }),
     createdAt: item.created_at,
     updatedAt: item.updated_at,
     closedAt: item.closed_at,

@@ -1,23 +1,25 @@
 import { z } from 'zod';
 import type { Target } from '../config/schema.js';
 import { closest } from '../config/closest.js';
-import { windowStart } from '../progress.js';
+import { isDropped, windowStart, type Tally } from '../progress.js';
 import { cleanTitle } from '../record/text.js';
-import { buildQuery, PAGE_SIZE, readAnswer, type ConnectionAnswer, type ConnectionRequest, type ItemConnection } from './graphql.js';
+import { buildQuery, PAGE_SIZE, readAnswer, type ConnectionAnswer, type ConnectionRequest, type IssueReason, type ItemConnection } from './graphql.js';
 import type { Octokit } from './octokit.js';
 import { GitHubLabel, GitHubMilestone, Item, type Milestone } from './items.js';
 
 // Collection of the issues and pull requests each target selects. Each repository's
 // milestones and labels are read once (REST). Then either
-// - counted (GraphQL): GitHub counts done and total, and only the items the record lists are
-//   read: those updated in the window and the most recently updated open ones; every target
-//   of a repository is asked in the same few queries; or
+// - counted (GraphQL): GitHub counts the selected, closed, merged and closed-unmerged items;
+//   with `progress: completed` the closed issues' reasons are read too (GitHub cannot count
+//   by reason), 100 to a page from both ends at once. Of the items only those the record
+//   lists are read: those updated in the window and the most recently updated open ones.
+//   Every target of a repository is asked in the same few queries; or
 // - listed (REST): each list (a milestone's items, a label's items) is read once, however
 //   many targets share it, and paginated to its end.
 // Counting answers only for the present (GitHub's counts are today's), so a run with as-of,
-// `progress: completed` (which needs each closed item's reason), a burn-up chart (which needs
-// every item's history) or a `since-last-record` window (which starts where Feishu says, known
-// only later) lists. When a query fails the targets it was for are listed instead.
+// a burn-up chart (which needs every item's history) or a `since-last-record` window (which
+// starts where Feishu says, known only later) lists. When a query fails the targets it was
+// for are listed instead.
 
 export interface Selection {
   /**
@@ -26,8 +28,8 @@ export interface Selection {
    * `open_items` most recently updated open ones, without their labels.
    */
   items: Item[];
-  /** Done and total as GitHub counted them (progress: github). */
-  counts?: { done: number; total: number };
+  /** What GitHub counted, when it did. */
+  counts?: Tally;
   milestone: Milestone | undefined;
   /** The target's page on GitHub, and the lists behind "…and K more". */
   targetUrl: string;
@@ -56,7 +58,7 @@ const PAGES_PER_QUERY = 25;
 
 /** Whether a target can be counted with GraphQL rather than listed (see above). */
 export function isCountable(target: Target): boolean {
-  return target.progress === 'github' && !target.chart && target.window !== 'since-last-record';
+  return !target.chart && target.window !== 'since-last-record';
 }
 
 /** One connection of a counted target, with what has been read of it so far. */
@@ -64,15 +66,22 @@ interface Connection {
   request: ConnectionRequest;
   answer?: ConnectionAnswer;
   items: Item[];
-  /** Read further while the last page ends at or after this instant (ms); undefined: to the end. */
-  until?: number;
+  reasons: IssueReason[];
+  /**
+   * How far to read: the first page alone; while the last page still reaches this instant
+   * (ms); or until this list, read from one end, meets the same list read from the other.
+   */
+  reach: 'first page' | number | { otherEnd: Connection };
 }
 
 interface Counting {
   target: Target;
   milestone: Milestone | undefined;
-  totals: Connection[];
-  dones: Connection[];
+  /** Counted: every item, the closed ones, and (progress: completed) the pull requests closed unmerged. */
+  selected: Connection[];
+  closed: Connection[];
+  unmerged: Connection[];
+  /** Read: the items the record lists and (progress: completed) the closed issues' reasons. */
   pages: Connection[];
 }
 
@@ -195,13 +204,19 @@ export class Collector {
       const items = new Map<number, Item>();
       for (const item of counting.pages.flatMap((c) => c.items)) items.set(item.number, item);
       const sum = (connections: Connection[]): number => connections.reduce((n, c) => n + c.answer!.totalCount, 0);
-      return this.selection(target, milestone, [...items.values()], { done: sum(counting.dones), total: sum(counting.totals) });
+      const tally: Tally = { selected: sum(counting.selected), closed: sum(counting.closed) };
+      if (target.progress === 'completed') {
+        // Where the two ends of a list met, their last pages overlap.
+        const reasons = new Map(counting.pages.flatMap((c) => c.reasons).map((r) => [r.number, r.closeReason]));
+        tally.dropped = sum(counting.unmerged) + [...reasons.values()].filter(isDropped).length;
+      }
+      return this.selection(target, milestone, [...items.values()], tally);
     });
   }
 
   /** Every counting's counts and first pages, then the next pages of whichever lists go on. */
   private async count(repository: string, countings: Counting[]): Promise<void> {
-    const batches = chunks(countings, TARGETS_PER_QUERY).map((chunk) => chunk.flatMap((c) => [...c.totals, ...c.dones, ...c.pages]));
+    const batches = chunks(countings, TARGETS_PER_QUERY).map((chunk) => chunk.flatMap((c) => [...c.selected, ...c.closed, ...c.unmerged, ...c.pages]));
     await Promise.all(batches.map((connections) => this.query(repository, connections)));
     let next = countings.flatMap((c) => c.pages).filter(goesOn);
     while (next.length) {
@@ -224,6 +239,7 @@ export class Collector {
     connections.forEach((c, k) => {
       c.answer = answer.connections[k]!;
       c.items.push(...c.answer.items);
+      c.reasons.push(...c.answer.reasons);
     });
   }
 
@@ -296,33 +312,51 @@ export class Collector {
 /** The connections that give a counted target's record. */
 function plan(target: Target, milestone: Milestone | undefined, now: Date): Counting {
   const kinds: ItemConnection[] = target.include === 'issues' ? ['issues'] : target.include === 'pulls' ? ['pullRequests'] : ['issues', 'pullRequests'];
+  const completed = target.progress === 'completed';
   const since = windowStart(target.window, now, target.timezone);
   const scope = { milestone: milestone?.number, labels: target.labels };
-  const connection = (request: ConnectionRequest, until?: number): Connection => ({ request, items: [], until });
+  const connection = (request: Omit<ConnectionRequest, keyof typeof scope>, reach: Connection['reach'] = 'first page'): Connection => ({
+    request: { ...scope, ...request },
+    items: [],
+    reasons: [],
+    reach,
+  });
+  // Both ends of the closed issues at once: half as many rounds of queries.
+  const oldest = connection({ connection: 'issues', states: ['CLOSED'], first: PAGE_SIZE, reasons: 'ASC' });
+  const newest = connection({ connection: 'issues', states: ['CLOSED'], first: PAGE_SIZE, reasons: 'DESC' });
+  oldest.reach = { otherEnd: newest };
+  newest.reach = { otherEnd: oldest };
   return {
     target,
     milestone,
-    totals: kinds.map((kind) => connection({ ...scope, connection: kind })),
-    dones: kinds.map((kind) => connection({ ...scope, connection: kind, states: kind === 'issues' ? ['CLOSED'] : ['CLOSED', 'MERGED'] })),
+    selected: kinds.map((kind) => connection({ connection: kind })),
+    closed: kinds.map((kind) => connection({ connection: kind, states: kind === 'issues' ? ['CLOSED'] : ['CLOSED', 'MERGED'] })),
+    unmerged: completed && kinds.includes('pullRequests') ? [connection({ connection: 'pullRequests', states: ['CLOSED'] })] : [],
     pages: kinds.flatMap((kind) => [
       // Every item created, closed or merged in the window was updated in it. Issues can be
       // asked for by update time; pull requests are read newest update first until one is older.
       kind === 'issues'
-        ? connection({ ...scope, connection: kind, since: since.toISOString(), first: PAGE_SIZE }, since.getTime())
-        : connection({ ...scope, connection: kind, first: PAGE_SIZE }, since.getTime()),
+        ? connection({ connection: kind, since: since.toISOString(), first: PAGE_SIZE }, since.getTime())
+        : connection({ connection: kind, first: PAGE_SIZE }, since.getTime()),
       // The open items the record lists: the first page is the most recently updated.
-      ...(target.openItems > 0 ? [connection({ ...scope, connection: kind, states: ['OPEN'], first: target.openItems })] : []),
+      ...(target.openItems > 0 ? [connection({ connection: kind, states: ['OPEN'], first: target.openItems })] : []),
+      ...(completed && kind === 'issues' ? [oldest, newest] : []),
     ]),
   };
 }
 
-/** Whether a list must be read further: it has more, and its last page still reaches into the window. */
+/** Whether a list must be read further: it has more, and its reach goes on past its last page. */
 function goesOn(c: Connection): boolean {
   const answer = c.answer!;
-  if (!answer.hasNextPage || c.until === undefined) return false;
+  if (!answer.hasNextPage || c.reach === 'first page') return false;
   if (answer.endCursor === null) throw new Error('a list has more pages but no cursor to them');
-  const last = c.items.at(-1);
-  return last !== undefined && Date.parse(last.updatedAt) >= c.until;
+  if (typeof c.reach === 'number') {
+    const last = c.items.at(-1);
+    return last !== undefined && Date.parse(last.updatedAt) >= c.reach;
+  }
+  // The ends have met once they have read an issue in common: together they have read them all.
+  const other = new Set(c.reach.otherEnd.reasons.map((r) => r.number));
+  return !c.reasons.some((r) => other.has(r.number));
 }
 
 function chunks<T>(all: readonly T[], size: number): T[][] {

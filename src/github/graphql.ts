@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { Item } from './items.js';
+import { issueCloseReason, Item, type CloseReason } from './items.js';
 
 // The GraphQL queries of the counted path: many connections of one repository, each under
 // its own alias, in one query. A connection is either counted (totalCount only) or read a
-// page at a time (newest update first). The answer is checked with zod and read into the
-// same `Item` the REST path makes, through the REST shape, so that both paths agree.
+// page at a time: items, newest update first, or issues' numbers and close reasons. The
+// answer is checked with zod and read into the same `Item` and `CloseReason` the REST path
+// makes, through the REST shape, so that both paths agree.
 
 export type ItemConnection = 'issues' | 'pullRequests';
 
@@ -18,8 +19,13 @@ export interface ConnectionRequest {
   states?: string[];
   /** Issues updated at or after this instant (ISO-8601). */
   since?: string;
-  /** A page of this many nodes, most recently updated first; undefined: the count alone. */
+  /** A page of this many nodes; undefined: the count alone. */
   first?: number;
+  /**
+   * Instead of items (most recently updated first): issues' numbers and close reasons, in
+   * order of creation this way, an order that editing issues while they are read does not change.
+   */
+  reasons?: 'ASC' | 'DESC';
   after?: string;
 }
 
@@ -28,13 +34,21 @@ export interface ConnectionAnswer {
   hasNextPage: boolean;
   endCursor: string | null;
   items: Item[];
+  reasons: IssueReason[];
+}
+
+export interface IssueReason {
+  number: number;
+  closeReason: CloseReason;
 }
 
 export const PAGE_SIZE = 100;
 
 const AUTHOR = 'author { __typename login }';
+// Without enableDuplicate, GitHub answers NOT_PLANNED for an issue closed as a duplicate.
+const STATE_REASON = 'stateReason(enableDuplicate: true)';
 const NODE_FIELDS: Record<ItemConnection, string> = {
-  issues: `number title url state stateReason createdAt updatedAt closedAt ${AUTHOR} milestone { number }`,
+  issues: `number title url state ${STATE_REASON} createdAt updatedAt closedAt ${AUTHOR} milestone { number }`,
   pullRequests: `number title url state mergedAt createdAt updatedAt closedAt ${AUTHOR} milestone { number }`,
 };
 
@@ -58,13 +72,14 @@ export function buildQuery(owner: string, name: string, requests: readonly Conne
     }
     let selection = 'totalCount';
     if (request.first !== undefined) {
-      args.push(`first: ${request.first}`, 'orderBy: { field: UPDATED_AT, direction: DESC }');
+      const order = request.reasons ? `CREATED_AT, direction: ${request.reasons}` : 'UPDATED_AT, direction: DESC';
+      args.push(`first: ${request.first}`, `orderBy: { field: ${order} }`);
       if (request.after !== undefined) {
         declarations.push(`$after${k}: String`);
         variables[`after${k}`] = request.after;
         args.push(`after: $after${k}`);
       }
-      selection = `totalCount pageInfo { hasNextPage endCursor } nodes { ${NODE_FIELDS[request.connection]} }`;
+      selection = `totalCount pageInfo { hasNextPage endCursor } nodes { ${request.reasons ? `number ${STATE_REASON}` : NODE_FIELDS[request.connection]} }`;
     }
     const field = `c${k}: ${request.connection}${args.length ? `(${args.join(', ')})` : ''} { ${selection} }`;
     byScope.set(request.milestone, [...(byScope.get(request.milestone) ?? []), field]);
@@ -80,12 +95,15 @@ const Author = z.object({ __typename: z.string(), login: z.string() }).nullable(
 const Milestone = z.object({ number: z.number().int() }).nullable();
 const Dates = { createdAt: z.string(), updatedAt: z.string(), closedAt: z.string().nullable() };
 
+const StateReason = z.enum(['COMPLETED', 'NOT_PLANNED', 'DUPLICATE', 'REOPENED']).nullable();
+const ReasonNode = z.object({ number: z.number().int().positive(), stateReason: StateReason });
+
 const IssueNode = z.object({
   number: z.number().int().positive(),
   title: z.string(),
   url: z.string(),
   state: z.enum(['OPEN', 'CLOSED']),
-  stateReason: z.enum(['COMPLETED', 'NOT_PLANNED', 'DUPLICATE', 'REOPENED']).nullable(),
+  stateReason: StateReason,
   ...Dates,
   author: Author,
   milestone: Milestone,
@@ -109,6 +127,7 @@ const Page = <T extends z.ZodType>(node: T) =>
     nodes: z.array(node).optional(),
   });
 const Connections = { issues: Page(IssueNode), pullRequests: Page(PullNode) };
+const Reasons = Page(ReasonNode);
 
 const Answer = z.object({
   repository: z.record(z.string(), z.unknown()),
@@ -141,18 +160,26 @@ function itemOf(node: z.infer<typeof IssueNode> | z.infer<typeof PullNode>): Ite
   });
 }
 
+/** A page's count and where the next page starts. */
+const placeOf = (page: { totalCount: number; pageInfo?: { hasNextPage: boolean; endCursor: string | null } }) => ({
+  totalCount: page.totalCount,
+  hasNextPage: page.pageInfo?.hasNextPage ?? false,
+  endCursor: page.pageInfo?.endCursor ?? null,
+});
+
 /** Reads the answer to `buildQuery(…, requests)`; throws (zod) when its shape is not the asked one. */
 export function readAnswer(data: unknown, requests: readonly ConnectionRequest[]): { connections: ConnectionAnswer[]; cost: number; remaining: number } {
   const answer = Answer.parse(data);
-  const connections = requests.map((request, k) => {
+  const connections = requests.map((request, k): ConnectionAnswer => {
     const scope = request.milestone === undefined ? answer.repository : z.record(z.string(), z.unknown()).parse(answer.repository[`m${request.milestone}`]);
-    const page = Connections[request.connection].parse(scope[`c${k}`]);
-    return {
-      totalCount: page.totalCount,
-      hasNextPage: page.pageInfo?.hasNextPage ?? false,
-      endCursor: page.pageInfo?.endCursor ?? null,
-      items: (page.nodes ?? []).map(itemOf),
-    };
+    const field = scope[`c${k}`];
+    if (request.reasons) {
+      const page = Reasons.parse(field);
+      const reasons = (page.nodes ?? []).map((node) => ({ number: node.number, closeReason: issueCloseReason(node.stateReason?.toLowerCase()) }));
+      return { ...placeOf(page), items: [], reasons };
+    }
+    const page = Connections[request.connection].parse(field);
+    return { ...placeOf(page), items: (page.nodes ?? []).map(itemOf), reasons: [] };
   });
   return { connections, cost: answer.rateLimit.cost, remaining: answer.rateLimit.remaining };
 }

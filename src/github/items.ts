@@ -22,16 +22,18 @@ export type ItemKind = 'issue' | 'pull';
 /** Why an item was closed, in the words the record and the percent need. */
 export type CloseReason = 'completed' | 'not_planned' | 'duplicate' | 'merged' | 'unmerged';
 
+/** Why a closed issue was closed, from GitHub's `state_reason`: issues closed before GitHub kept reasons have none, and count as completed. */
+export function issueCloseReason(stateReason: string | null | undefined): CloseReason {
+  return stateReason === 'not_planned' || stateReason === 'duplicate' ? stateReason : 'completed';
+}
+
 // One issue or pull request as the rest of the action sees it.
 export const Item = GitHubIssue.transform((raw) => {
   const kind: ItemKind = raw.pull_request ? 'pull' : 'issue';
   const mergedAt = raw.pull_request?.merged_at ?? null;
   let closeReason: CloseReason | null = null;
   if (raw.state === 'closed') {
-    if (kind === 'pull') closeReason = mergedAt ? 'merged' : 'unmerged';
-    else if (raw.state_reason === 'not_planned') closeReason = 'not_planned';
-    else if (raw.state_reason === 'duplicate') closeReason = 'duplicate';
-    else closeReason = 'completed';
+    closeReason = kind === 'pull' ? (mergedAt ? 'merged' : 'unmerged') : issueCloseReason(raw.state_reason);
   }
   return {
     number: raw.number,

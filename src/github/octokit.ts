@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck/light.js';
 
 // One octokit for the run: the runner's API URL (GitHub Enterprise Server too), its proxy
 // settings (through @actions/github), retries of 5xx answers, and rate limits waited out.
@@ -18,6 +19,9 @@ export function createOctokit(token: string): Octokit {
     {
       baseUrl: process.env['GITHUB_API_URL'] || 'https://api.github.com',
       throttle: {
+        // The plugin spaces every GraphQL request a second apart, as it does writes; this
+        // action's queries only read, so they go one at a time without that pause.
+        write: new Bottleneck.Group({ id: 'okr-progress-graphql', maxConcurrent: 1, minTime: 0 }),
         onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
           const wait = retryAfter <= MAX_RATE_LIMIT_WAIT_S && retryCount < MAX_RATE_LIMIT_RETRIES;
           core.warning(`GitHub rate limit reached for ${options.method} ${options.url}; ${wait ? `waiting ${retryAfter} s` : 'giving up'}.`);
