@@ -11,7 +11,7 @@ export { ConfigError, formatProblem, type ConfigProblem } from './file.js';
 
 /** Reads, parses (YAML or JSON, told apart by content) and validates the mapping file. */
 export async function loadMappingFile(absPath: string, displayPath: string): Promise<MappingFile> {
-  return (await loadMapping(absPath, displayPath)).mapping;
+  return parseMappingFile(await readMappingText(absPath, displayPath), displayPath);
 }
 
 /** A loaded mapping file, and where its keys are, for problems found later (a milestone GitHub lacks). */
@@ -19,10 +19,6 @@ export interface LoadedMapping {
   mapping: MappingFile;
   /** `file:LINE:COL` of the value at a path such as ['targets', 1, 'milestone']. */
   locate(path: readonly PropertyKey[]): string;
-}
-
-export async function loadMapping(absPath: string, displayPath: string): Promise<LoadedMapping> {
-  return parseMappingDocument(await readMappingText(absPath, displayPath), displayPath);
 }
 
 /** Parses and validates the text of a mapping file; `displayPath` names it in the problems. */
