@@ -10,5 +10,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: ['TS151001'] } }],
   },
+  // jest keeps one core for itself by default; the end-to-end tests mostly wait on child
+  // processes, so both cores of a small runner go to test workers.
+  maxWorkers: 2,
   testTimeout: 30000,
 };

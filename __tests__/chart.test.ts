@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { burnUpChart } from '../src/chart/index.js';
-import { drawBurnUpChart, tickStep } from '../src/chart/burn-up.js';
+import { Bitmap } from '../src/chart/bitmap.js';
+import { chartTitle, drawBurnUpChart, tickStep } from '../src/chart/burn-up.js';
+import { glyph, wideGlyph } from '../src/chart/font.js';
 import { encodePng } from '../src/chart/png.js';
-import { burnUpSeries, HISTORY_MS } from '../src/chart/series.js';
+import { burnUpSeries, HISTORY_MS, type BurnUpSeries } from '../src/chart/series.js';
 import type { Target } from '../src/config/schema.js';
 import { FeishuClient } from '../src/feishu/client.js';
 import { FeishuError } from '../src/feishu/errors.js';
@@ -61,6 +63,11 @@ function decodePng(png: Buffer): Picture {
   const pixels = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
+    if (filter === 0) {
+      // No filter: the row as it is (the encoder writes only these; a quick path keeps tests fast).
+      raw.copy(pixels, y * stride, y * (stride + 1) + 1, (y + 1) * (stride + 1));
+      continue;
+    }
     for (let x = 0; x < stride; x++) {
       const value = raw[y * (stride + 1) + 1 + x]!;
       const left = x >= 3 ? pixels[y * stride + x - 3]! : 0;
@@ -142,17 +149,43 @@ describe('burnUpSeries', () => {
     expect([progress.done, progress.total]).toEqual([3, 6]);
   });
 
-  it('shows at most the last 12 weeks, and a due date far ahead does not squeeze them', () => {
+  it('shows at most the last 12 weeks, and the due date however far ahead', () => {
     const series = burnUpSeries(GITHUB_WAY, LAUNCH_ITEMS, NOW, { start: new Date('2024-01-01T00:00:00Z'), due: new Date('2028-01-01T00:00:00Z') });
     expect(series.start.getTime()).toBe(NOW.getTime() - HISTORY_MS);
-    expect(series.end.getTime()).toBe(NOW.getTime() + HISTORY_MS);
+    // The due date is always on the axis (a reader looks for it); the picture keeps the history
+    // readable by giving it half the width when more lies ahead than behind (tested below).
+    expect(series.end.toISOString()).toBe('2028-01-01T00:00:00.000Z');
     expect(series.points).toHaveLength(85);
+    expect(series.plannedStart!.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+  });
+
+  it('forecasts the finish at the pace of the last 14 days, and widens the axis to it', () => {
+    const series = burnUpSeries(GITHUB_WAY, LAUNCH_ITEMS, NOW, LAUNCH_SCHEDULE);
+    expect(series.plannedStart!.toISOString()).toBe('2026-10-01T00:00:00.000Z');
+    expect(series.forecast).toEqual({ finish: new Date('2026-12-07T09:45:00.000Z'), perDay: 32 / 107 });
+    // 3 done in the last 14 days (2 at 11-13T09:00, 5 now): 3 left at 3/14 a day is 14 days. The
+    // pace counts from the first daily point within the 14 days (10.7 days back), hence 32/107.
+    expect(series.end).toEqual(series.due);;
+  });
+
+  it('forecasts nothing when nothing was done lately or nothing is left', () => {
+    // Everything closed before the last 14 days: the pace is zero and there is no forecast.
+    const stale = LAUNCH_ITEMS.filter((i) => i.closedAt === null || Date.parse(i.closedAt) < NOW.getTime() - 14 * DAY_MS);
+    const pacing = burnUpSeries(GITHUB_WAY, stale, NOW, LAUNCH_SCHEDULE);
+    expect(pacing.points[pacing.points.length - 1]!.done).toBeLessThan(pacing.points[pacing.points.length - 1]!.total);
+    expect(pacing.forecast).toBeUndefined();
+    const finished = LAUNCH_ITEMS.filter((i) => i.closedAt !== null);
+    expect(burnUpSeries(GITHUB_WAY, finished, NOW, LAUNCH_SCHEDULE).forecast).toBeUndefined();
+    // Without a due date there is no planned line either, and the axis ends now.
+    expect(burnUpSeries(GITHUB_WAY, stale, NOW, { start: LAUNCH_SCHEDULE.start, due: undefined })).toMatchObject({ plannedStart: undefined, end: NOW });
   });
 
   it('without a start begins with the oldest item, and without a due date ends now', () => {
     const series = burnUpSeries(GITHUB_WAY, LAUNCH_ITEMS, NOW, { start: undefined, due: undefined });
     expect(series.start.toISOString()).toBe('2026-10-02T10:00:00.000Z');
-    expect(series.end).toEqual(NOW);
+    // No due date: the axis ends now, or at the forecast finish when there is one.
+    expect(series.end).toEqual(series.forecast!.finish);
+    expect(series.plannedStart).toBeUndefined();
     expect(series.points[0]).toMatchObject({ done: 0, total: 1 });
   });
 
@@ -181,9 +214,11 @@ describe('the chart picture', () => {
   });
 
   it('puts the total line higher than the done line at now', () => {
-    const picture = decodePng(burnUpChart(GITHUB_WAY, LAUNCH_ITEMS, NOW, { start: LAUNCH_SCHEDULE.start, due: undefined }).png);
-    // Without a due date the axis ends now: the rightmost plot column holds both lines' ends.
-    const column = 720 - 28 - 1;
+    const schedule = { start: LAUNCH_SCHEDULE.start, due: undefined };
+    const picture = decodePng(burnUpChart(GITHUB_WAY, LAUNCH_ITEMS, NOW, schedule).png);
+    // Without a due date the axis ends at the forecast finish: the column just before now holds both lines' ends.
+    const series = burnUpSeries(GITHUB_WAY, LAUNCH_ITEMS, NOW, schedule);
+    const column = Math.round(64 + (628 * (NOW.getTime() - series.start.getTime())) / (series.end.getTime() - series.start.getTime())) - 1;
     const rowsOf = (colour: string): number[] =>
       Array.from({ length: 360 }, (_, y) => y).filter((y) => {
         const at = (y * 720 + column) * 3;
@@ -207,8 +242,144 @@ describe('the chart picture', () => {
   });
 
   it('draws from a series whose points all lie at one count', () => {
-    const flat = drawBurnUpChart({ points: [{ at: new Date(NOW.getTime() - DAY_MS), done: 0, total: 0 }, { at: NOW, done: 0, total: 0 }], start: new Date(NOW.getTime() - DAY_MS), end: NOW, now: NOW, due: undefined }, 'UTC');
+    const flat = drawBurnUpChart({ points: [{ at: new Date(NOW.getTime() - DAY_MS), done: 0, total: 0 }, { at: NOW, done: 0, total: 0 }], start: new Date(NOW.getTime() - DAY_MS), end: NOW, now: NOW, due: undefined, plannedStart: undefined, forecast: undefined }, 'UTC');
     expect(colours(decodePng(flat.png)).get(TOTAL)).toBeGreaterThan(0);
+  });
+});
+
+const PLANNED = '100,116,139';
+const FORECAST = '234,128,20';
+const LABEL = '75,85,99';
+const TITLE = '31,41,55';
+
+/** Where `text`, drawn as the chart draws it (scale 2), appears in `colour`: top left corners. */
+function findText(picture: Picture, text: string, colour: string): { x: number; y: number }[] {
+  const ink: [number, number][] = [];
+  const stamp = new Bitmap(Bitmap.textWidth(text, 2), Bitmap.textHeight(2), [255, 255, 255]);
+  stamp.text(0, 0, text, [0, 0, 0], 2);
+  for (let y = 0; y < stamp.height; y++) for (let x = 0; x < stamp.width; x++) if (stamp.pixels[(y * stamp.width + x) * 3] === 0) ink.push([x, y]);
+  const [r, g, b] = colour.split(',').map(Number);
+  const found: { x: number; y: number }[] = [];
+  for (let y = 0; y + stamp.height <= picture.height; y++) {
+    for (let x = 0; x + stamp.width <= picture.width; x++) {
+      const first = ((y + ink[0]![1]) * picture.width + x + ink[0]![0]) * 3;
+      if (picture.pixels[first] !== r || picture.pixels[first + 1] !== g || picture.pixels[first + 2] !== b) continue;
+      const all = ink.every(([dx, dy]) => {
+        const at = ((y + dy) * picture.width + x + dx) * 3;
+        return picture.pixels[at] === r && picture.pixels[at + 1] === g && picture.pixels[at + 2] === b;
+      });
+      if (all) found.push({ x, y });
+    }
+  }
+  return found;
+}
+
+const pixel = (picture: Picture, x: number, y: number): string => {
+  const at = (y * picture.width + x) * 3;
+  return `${picture.pixels[at]},${picture.pixels[at + 1]},${picture.pixels[at + 2]}`;
+};
+
+/**
+ * A series drawn by hand: 20 days of history and 20 ahead (so one time scale: 15.7 px a day
+ * from x 64 to 692), 10 items throughout, 1 done until 5 days ago, 5 done now.
+ */
+function handSeries(overrides: Partial<BurnUpSeries> = {}): BurnUpSeries {
+  const start = new Date('2026-12-01T00:00:00Z');
+  const now = new Date(start.getTime() + 20 * DAY_MS);
+  return {
+    points: Array.from({ length: 21 }, (_, day) => ({ at: new Date(start.getTime() + day * DAY_MS), done: Math.max(1, day - 15), total: 10 })),
+    start,
+    end: new Date(now.getTime() + 20 * DAY_MS),
+    now,
+    due: new Date(now.getTime() + 20 * DAY_MS),
+    plannedStart: start,
+    forecast: { finish: new Date(now.getTime() + 14 * DAY_MS), perDay: 5 / 14 },
+    ...overrides,
+  };
+}
+
+describe("the chart's title, lines, dates and words", () => {
+  it("titles the chart with the name and done of total, in the record's language", () => {
+    const en = decodePng(burnUpChart({ ...GITHUB_WAY, language: 'en' }, LAUNCH_ITEMS, NOW, LAUNCH_SCHEDULE, 'Launch v2').png);
+    expect(findText(en, 'Launch v2 · 5 of 8 done', TITLE)).toEqual([{ x: 16, y: 8 }]);
+    const zh = decodePng(burnUpChart({ ...GITHUB_WAY, language: 'zh' }, LAUNCH_ITEMS, NOW, LAUNCH_SCHEDULE, 'Launch v2').png);
+    expect(findText(zh, 'Launch v2 · 完成 5/8', TITLE)).toEqual([{ x: 16, y: 8 }]);
+    expect(findText(zh, 'Launch v2 · 5 of 8 done', TITLE)).toEqual([]);
+  });
+
+  it('shortens a long name so the title fits, and draws a box for a character the font lacks', () => {
+    const long = chartTitle({ name: 'A'.repeat(80), language: 'en' }, 5, 8, 688, 2);
+    expect(long).toBe(`${'A'.repeat(41)}.. · 5 of 8 done`);
+    expect(Bitmap.textWidth(long, 2)).toBeLessThanOrEqual(688);
+    expect(chartTitle({ name: ' ', language: 'en' }, 5, 8, 688, 2)).toBe('5 of 8 done');
+    expect(glyph('é')).toEqual(['#####', '#   #', '#   #', '#   #', '#   #', '#   #', '#####']);
+    expect(glyph(' ').join('')).not.toContain('#');
+    // A wide glyph stands 13 pixels tall and takes 15 pixels of the line at scale 2.
+    expect(wideGlyph('完')).toHaveLength(13);
+    expect(Bitmap.textWidth('完成', 2)).toBe(28);
+    expect(Bitmap.textWidth('done', 2)).toBe(46);
+  });
+
+  it('draws the planned line from 0 at the start to the total at the due date', () => {
+    const picture = decodePng(drawBurnUpChart(handSeries(), 'UTC').png);
+    expect(pixel(picture, 64, 316)).toBe(PLANNED);
+    expect(pixel(picture, 692, 60)).toBe(PLANNED);
+    // 160 px (10.2 days) in, at 2.55 of the total's 10 (y 316 − 65): a drawn dash, not a gap.
+    expect([249, 250, 251, 252].map((y) => pixel(picture, 224, y))).toContain(PLANNED);
+    expect(colours(decodePng(drawBurnUpChart(handSeries({ plannedStart: undefined }), 'UTC').png)).has(PLANNED)).toBe(false);
+  });
+
+  it('draws the forecast to the finish date and writes the date there', () => {
+    const picture = decodePng(drawBurnUpChart(handSeries(), 'UTC').png);
+    // The finish is 14 days after now (x 378 + 14 × 15.7): a square marker at the total.
+    expect(pixel(picture, 598, 60)).toBe(FORECAST);
+    expect(findText(picture, '01-04', FORECAST)).toHaveLength(1);
+    expect(findText(picture, 'forecast', LABEL)).toHaveLength(1);
+    const none = decodePng(drawBurnUpChart(handSeries({ forecast: undefined }), 'UTC').png);
+    expect(colours(none).has(FORECAST)).toBe(false);
+    expect(findText(none, 'forecast', LABEL)).toEqual([]);
+  });
+
+  it('shows the year on the axis where it crosses one, and not otherwise', () => {
+    const crossing = decodePng(drawBurnUpChart(handSeries(), 'UTC').png);
+    // Five dates ten days apart; the first and the first of the new year carry their year.
+    for (const [label, x] of [['2026-12-01', 5], ['12-11', 192], ['12-21', 349], ['12-31', 506], ['2027-01-10', 598]] as const) {
+      expect({ label, at: findText(crossing, label, LABEL).filter((p) => p.y === 328) }).toEqual({ label, at: [{ x, y: 328 }] });
+    }
+    const launch = decodePng(burnUpChart(GITHUB_WAY, LAUNCH_ITEMS, NOW, LAUNCH_SCHEDULE).png);
+    expect(findText(launch, '10-01', LABEL).filter((p) => p.y === 328)).toHaveLength(1);
+    expect(findText(launch, '2026', LABEL)).toEqual([]);
+  });
+
+  it('keeps the history on the left half when the due date is far ahead', () => {
+    const far = burnUpSeries(GITHUB_WAY, LAUNCH_ITEMS, NOW, { start: LAUNCH_SCHEDULE.start, due: new Date('2028-01-01T00:00:00Z') });
+    const picture = decodePng(drawBurnUpChart(far, 'UTC').png);
+    // The now line sits in the middle of the plot (x 378); the due date at its right end.
+    expect(findText(picture, 'now', '156,163,175')).toEqual([{ x: 382, y: 62 }]);
+    expect(pixel(picture, 692, 300)).toBe(DUE);
+  });
+
+  it('writes the legend in Chinese for language zh', () => {
+    const en = decodePng(drawBurnUpChart(handSeries(), 'UTC', { name: 'Launch v2', language: 'en' }).png);
+    const zh = decodePng(drawBurnUpChart(handSeries(), 'UTC', { name: 'Launch v2', language: 'zh' }).png);
+    for (const word of ['完成', '总数', '计划', '预测']) {
+      expect({ word, at: findText(zh, word, LABEL) }).toEqual({ word, at: [expect.objectContaining({ y: 32 })] });
+      expect(findText(en, word, LABEL)).toEqual([]);
+    }
+    // The due date is in another year than now: the legend gives its year.
+    expect(findText(zh, '截止 2027-01-10', LABEL)).toHaveLength(1);
+    expect(findText(en, 'due 2027-01-10', LABEL)).toHaveLength(1);
+    expect(findText(zh, 'done', LABEL)).toEqual([]);
+    expect(findText(zh, '今天', '156,163,175')).toHaveLength(1);
+    const legendRows = (p: Picture): Buffer => p.pixels.subarray(32 * 720 * 3, 46 * 720 * 3);
+    expect(legendRows(zh).equals(legendRows(en))).toBe(false);
+  });
+
+  it('stays a few KB', () => {
+    for (const language of ['en', 'zh'] as const) {
+      expect(drawBurnUpChart(handSeries(), 'UTC', { name: 'Launch v2', language }).png.length).toBeLessThan(10_000);
+      expect(burnUpChart({ ...GITHUB_WAY, language }, LAUNCH_ITEMS, NOW, LAUNCH_SCHEDULE, 'Launch v2').png.length).toBeLessThan(10_000);
+    }
   });
 });
 
@@ -355,7 +526,10 @@ describe('the bundled action with chart: true', () => {
       expect(feishu.requests).toHaveLength(0);
       const file = path.join(temp, `okr-chart-${KR_LAUNCH}.png`);
       expect(existsSync(file)).toBe(true);
-      expect(decodePng(await readFile(file))).toMatchObject({ width: 720, height: 360 });
+      const picture = decodePng(await readFile(file));
+      expect(picture).toMatchObject({ width: 720, height: 360 });
+      // Titled with the name the record leads with.
+      expect(findText(picture, 'Launch v2 · 5 of 8 done', TITLE)).toEqual([{ x: 16, y: 8 }]);
       expect(result.stdout).toContain(`Launch v2: burn-up chart written to ${file} (a real run uploads it and shows it after the headline).`);
       expect(result.summary).toContain(`Burn-up chart: written to ${file}`);
     } finally {

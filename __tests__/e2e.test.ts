@@ -121,7 +121,13 @@ describe('the bundled action', () => {
       ['dry-run', 75],
     ]);
     expect(result.stdout).toContain('::group::Launch v2: 62.5%25 (5 of 8), would create a record');
-    expect(result.stdout).toContain(`"target_id": "${EXPECTED[0].target_id}"`);
+    // Readable in the log: the record as the OKR page shows it, and where the exact body is.
+    expect(result.stdout).toContain('\nLaunch v2 — 62.5% · 5 of 8 done, due 2026-12-31 · on track  <https://github.com/acme/widgets/milestone/1>\n');
+    expect(result.stdout).toContain('\n  ☑ #4 ~~Drop legacy auth~~ (not planned) — @ou_3bbe8a09c20e89cce9bff989ed840674  <https://github.com/acme/widgets/issues/4>\n');
+    expect(result.stdout).toMatch(/^The request body \(JSON\) is in \/.+\/_temp\/okr-record-1-7041430377642082323\.json\.$/m);
+    // The JSON itself only in the debug log, on one escaped line.
+    expect(result.stdout).not.toMatch(/^\s*"target_id"/m);
+    expect(result.stdout).toMatch(new RegExp(`^::debug::Launch v2: request body \\{%0A  "source_title".*"target_id": "${EXPECTED[0].target_id}"`, 'm'));
     expect(result.summary).toContain('dry run');
   });
 

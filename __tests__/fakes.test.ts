@@ -346,6 +346,35 @@ describe('fake Feishu', () => {
       ]);
     });
 
+    it('lists oldest first, shuffled, in pages of at most listPageLimit, and leaves has_more out at the end when told', async () => {
+      let clock = 1_000_000;
+      await feishu.close();
+      await start({ listOrder: 'oldest-first', listPageLimit: 2, listOmitsEnd: true, now: () => clock });
+      token = await tenantToken();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        ids.push((await request(createUrl(), { token, body: createBody() })).body.data.progress_id);
+        clock += 1000;
+      }
+      expect(feishu.records.get(ids[4]!)?.create_time).toBe('1004000');
+      async function readAll(): Promise<unknown[]> {
+        const pages: unknown[] = [];
+        let pageToken = '';
+        do {
+          const page = await request(listUrl(`?page_size=100${pageToken ? `&page_token=${pageToken}` : ''}`), { token });
+          pages.push({ ...page.body.data, items: page.body.data.items.map((i: { id: string }) => ids.indexOf(i.id)) });
+          pageToken = page.body.data.page_token ?? '';
+        } while (pageToken);
+        return pages;
+      }
+      const more = (items: number[]) => ({ has_more: true, page_token: expect.any(String), items });
+      expect(await readAll()).toEqual([more([0, 1]), more([2, 3]), { items: [4] }]);
+      feishu.listOrder = 'shuffled';
+      expect(await readAll()).toEqual([more([3, 1]), more([4, 2]), { items: [0] }]);
+      feishu.listOrder = 'newest-first';
+      expect(await readAll()).toEqual([more([4, 3]), more([2, 1]), { items: [0] }]);
+    });
+
     it('answers in the snake_case dialect', async () => {
       const created = await request(createUrl(), { token, body: createBody() });
       const answer = await request(listUrl(), { token });
@@ -426,13 +455,15 @@ describe('fake Feishu', () => {
       expect((await request(createUrl(), { token: await tenantToken(other), body: createBody() })).status).toBe(200);
     });
 
-    it('frees a slot when the window has rolled on', async () => {
-      await start({ ratePerMinute: 1, rateWindowMs: 200 });
+    it('frees a slot when the window has rolled on, on its injected clock', async () => {
+      let clock = 1_000_000;
+      await start({ ratePerMinute: 1, now: () => clock });
       const token = await tenantToken();
       expect((await request(listUrl(), { token })).status).toBe(200);
+      clock += 59_999;
       const limited = await request(listUrl(), { token });
       expect([limited.status, limited.headers.get('x-ogw-ratelimit-reset')]).toEqual([429, '1']);
-      await sleep(250);
+      clock += 1;
       expect((await request(listUrl(), { token })).status).toBe(200);
     });
   });
@@ -778,6 +809,10 @@ process.exitCode = 3;
       'INPUT_DRY-RUN': 'true',
       INPUT_TARGETS: '',
       'INPUT_AS-OF': '',
+      'INPUT_FEISHU-WEBHOOK': '',
+      'INPUT_FEISHU-WEBHOOK-SECRET': '',
+      'INPUT_LIST-OKRS': '',
+      INPUT_METRICS: '',
     });
     expect(seen.env).toMatchObject({
       GITHUB_ACTIONS: 'true',

@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { textOfListedContent, type ListedRecord } from '../src/feishu/answers.js';
 import { checkBaseUrl, FeishuClient, type FeishuClientOptions } from '../src/feishu/client.js';
-import { AmbiguousWriteError, FeishuError } from '../src/feishu/errors.js';
+import { Agent } from 'undici';
+import { AmbiguousWriteError, FeishuError, FeishuStoppedError } from '../src/feishu/errors.js';
 import type { CreateProgressRecordRequest, UpdateProgressRecordRequest } from '../src/record/request.js';
 
 // Each test scripts the answers of a small HTTP server on 127.0.0.1 and checks what the
@@ -202,7 +203,7 @@ describe('tenant access token', () => {
       'PUT Bearer t-2',
     ]);
     expect(secrets).toEqual(['app-secret-1', 't-1', 't-2']);
-    expect(infos).toContain('Feishu says the tenant access token is invalid or has expired; fetching a new one.');
+    expect(infos).toContain('Feishu says the tenant access token is invalid or has expired (code 99991663); fetching a new one.');
   });
 
   it('stops after one renewal when the new token is refused too', async () => {
@@ -232,6 +233,137 @@ describe('tenant access token', () => {
     expect(() => new FeishuClient({ baseUrl: 'https://open.feishu.cn', appId: 'cli_x' })).toThrow(
       'Feishu credentials are incomplete: feishu-app-secret is empty; set both feishu-app-id and feishu-app-secret',
     );
+  });
+});
+
+describe('token renewal', () => {
+  it('fetches a new token once on 99991664 too, then repeats the call', async () => {
+    let tokens = 0;
+    const fake = await serve((seen, res) => {
+      if (isToken(seen)) return reply(res, 200, tokenAnswer(`t-${++tokens}`));
+      if (seen.headers.authorization === 'Bearer t-1') return reply(res, 400, { code: 99991664, msg: 'Invalid access token for authorization.' });
+      return reply(res, 200, recordAnswer());
+    });
+    const { client, infos } = harness(fake);
+    await client.getRecord(PROGRESS_ID);
+    expect(fake.seen.map((s) => (isToken(s) ? 'token' : `${s.method} ${s.headers.authorization}`))).toEqual(['token', 'GET Bearer t-1', 'token', 'GET Bearer t-2']);
+    expect(infos).toContain('Feishu says the tenant access token is invalid or has expired (code 99991664); fetching a new one.');
+  });
+
+  it('renews the tenant token 3 minutes before it expires, on the injected clock', async () => {
+    let clock = 1_000_000;
+    let tokens = 0;
+    const fake = await serve((seen, res) => {
+      if (isToken(seen)) return reply(res, 200, { code: 0, msg: 'ok', tenant_access_token: `t-${++tokens}`, expire: 600 });
+      return reply(res, 200, recordAnswer());
+    });
+    const { client, infos, secrets } = harness(fake, { now: () => clock, deadlineMs: 60 * 60_000 });
+    await client.getRecord(PROGRESS_ID);
+    clock += 7 * 60_000 - 1; // 10 min lifetime: still 3 min and 1 ms left
+    await client.getRecord(PROGRESS_ID);
+    clock += 1;
+    await client.getRecord(PROGRESS_ID);
+    clock += 6 * 60_000;
+    await client.getRecord(PROGRESS_ID);
+    expect(fake.seen.map((s) => (isToken(s) ? 'token' : s.headers.authorization))).toEqual([
+      'token',
+      'Bearer t-1',
+      'Bearer t-1',
+      'token',
+      'Bearer t-2',
+      'Bearer t-2',
+    ]);
+    expect(infos.filter((m) => m.includes('expires within'))).toEqual(['The tenant access token expires within 3 minutes; fetching a new one.']);
+    expect(secrets).toEqual(['app-secret-1', 't-1', 't-2']);
+  });
+});
+
+describe('a fatal error stops the Feishu work of the run', () => {
+  it('a refused app secret: the first call says what to fix, later calls throw it again without a request', async () => {
+    const fake = await serve((_seen, res) => reply(res, 400, { code: 10014, msg: 'app secret invalid' }, { 'x-tt-logid': 'S1' }));
+    const { client, sleeps } = harness(fake);
+    const message =
+      'Feishu refused: the app secret is wrong (code 10014). Fix the feishu-app-secret input: copy the App Secret of the same app from its Credentials page (resetting it there invalidates the old one). (log id S1)';
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toMatchObject({ name: 'FeishuError', fatal: true, message });
+    const later = client.createRecord(createBody);
+    await expect(later).rejects.toBeInstanceOf(FeishuStoppedError);
+    await expect(later).rejects.toMatchObject({ message, code: 10014 });
+    await expect(client.uploadImage(Buffer.from('x'), 3, KEY_RESULT)).rejects.toThrow(message);
+    expect(fake.seen).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(client.stopped?.message).toBe(message);
+  });
+
+  it.each([
+    ['a user token Feishu no longer accepts (99991668)', 400, { code: 99991668, msg: 'user access token invalid' }, 'Feishu refused: the user access token is invalid or has expired (code 99991668).'],
+    ['HTTP 401 with a Feishu code', 401, { code: 99991665, msg: 'invalid token' }, 'Feishu refused: the tenant access token is invalid (code 99991665).'],
+    ['HTTP 403 without a Feishu answer', 403, 'Forbidden', 'Feishu answered GET /open-apis/okr/v1/progress_records/:id with HTTP 403 and no Feishu answer in it. The credentials were refused'],
+  ])('%s', async (_name, status, body, start) => {
+    const fake = await serve((_seen, res) => reply(res, status, body));
+    const { client } = harness(fake, { appId: undefined, appSecret: undefined, accessToken: 'u-given' });
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toThrow(start);
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toBeInstanceOf(FeishuStoppedError);
+    expect(fake.seen).toHaveLength(1);
+  });
+
+  it('a tenant token refused again after one renewal', async () => {
+    const fake = await serve((seen, res) =>
+      isToken(seen) ? reply(res, 200, tokenAnswer()) : reply(res, 400, { code: 99991663, msg: 'Invalid access token for authorization.' }),
+    );
+    const { client } = harness(fake);
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toMatchObject({ fatal: true, code: 99991663 });
+    await expect(client.updateRecord(PROGRESS_ID, updateBody)).rejects.toBeInstanceOf(FeishuStoppedError);
+    expect(fake.seen.map((s) => s.method)).toEqual(['POST', 'GET', 'POST', 'GET']);
+  });
+
+  it('a host name that does not resolve: no retry', async () => {
+    const dispatcher = new Agent({
+      connect: {
+        lookup: (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4),
+      },
+    });
+    const { client, sleeps } = harness({ url: 'https://open.feishu.example', seen: [] }, { dispatcher });
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toThrow(
+      'Could not reach Feishu at https://open.feishu.example: the host name could not be resolved (ENOTFOUND). Check the host name in feishu-base-url (https://open.feishu.cn for Feishu, https://open.larksuite.com for Lark) and that the runner can resolve it.',
+    );
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toBeInstanceOf(FeishuStoppedError);
+    expect([client.requestCount, sleeps]).toEqual([1, []]);
+    await dispatcher.close();
+  });
+
+  it('a TLS handshake that fails (https to a server that speaks plain http): no retry, the fix named', async () => {
+    const fake = await serve((_seen, res) => reply(res, 200, tokenAnswer()));
+    const { client, sleeps } = harness({ ...fake, url: fake.url.replace('http:', 'https:') });
+    const failed = client.getRecord(PROGRESS_ID);
+    await expect(failed).rejects.toThrow(/^Could not reach Feishu at https:\/\/127\.0\.0\.1:\d+: the TLS connection failed \((ERR_SSL_|EPROTO)[^)]*\)\. Check that feishu-base-url/);
+    await expect(failed).rejects.toThrow("behind a proxy that inspects TLS, give Node its CA certificate with NODE_EXTRA_CA_CERTS.");
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toBeInstanceOf(FeishuStoppedError);
+    expect([client.requestCount, sleeps, fake.seen]).toEqual([1, [], []]);
+  });
+
+  it('a host that stays unreachable through the retries stops the rest too', async () => {
+    const dispatcher = new Agent({
+      connect: { lookup: (_hostname, _options, callback) => callback(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }), '', 4) },
+    });
+    const { client, sleeps } = harness({ url: 'https://open.feishu.example', seen: [] }, { dispatcher });
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toThrow(
+      'Could not reach Feishu at https://open.feishu.example: the host name could not be resolved (EAI_AGAIN). Gave up after 5 attempts.',
+    );
+    expect(sleeps).toEqual([500, 1000, 2000, 4000]);
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toBeInstanceOf(FeishuStoppedError);
+    expect(client.requestCount).toBe(5);
+    await dispatcher.close();
+  });
+
+  it('a refusal of one call or one OKR stops nothing', async () => {
+    const fake = await serve((seen, res) =>
+      isToken(seen) ? reply(res, 200, tokenAnswer()) : reply(res, 400, { code: 1001002, msg: 'no permission' }),
+    );
+    const { client } = harness(fake);
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toMatchObject({ code: 1001002, fatal: false });
+    await expect(client.getRecord(PROGRESS_ID)).rejects.toMatchObject({ code: 1001002, fatal: false });
+    expect(fake.seen.map((s) => s.method)).toEqual(['POST', 'GET', 'GET']);
+    expect(client.stopped).toBeUndefined();
   });
 });
 
@@ -342,15 +474,18 @@ describe('retries', () => {
     expect(fake.seen).toHaveLength(1);
   });
 
-  it('retries a create whose connection was refused: nothing was sent', async () => {
+  it('does not retry a refused connection: the port will not open within the run', async () => {
     const fake = await serve(() => {});
     const closed = servers.pop()!;
     await new Promise((resolve) => closed.close(resolve));
     const { client, sleeps } = harness(fake, { appId: undefined, appSecret: undefined, accessToken: 't-x' });
-    await expect(client.createRecord(createBody)).rejects.toThrow(
-      `Could not reach Feishu at ${fake.url}: the connection was refused (ECONNREFUSED). Gave up after 5 attempts.`,
-    );
-    expect(sleeps).toEqual([500, 1000, 2000, 4000]);
+    await expect(client.createRecord(createBody)).rejects.toMatchObject({
+      name: 'FeishuError',
+      fatal: true,
+      message: `Could not reach Feishu at ${fake.url}: the connection was refused (ECONNREFUSED). Check feishu-base-url (https://open.feishu.cn for Feishu, https://open.larksuite.com for Lark) and that the runner may connect to it (a firewall; a proxy set in HTTPS_PROXY, excluded by NO_PROXY).`,
+    });
+    expect(sleeps).toEqual([]);
+    expect(client.requestCount).toBe(1);
   });
 
   it('never waits past the deadline of the run', async () => {
@@ -544,6 +679,48 @@ describe('listing the records of a target (OKR v2)', () => {
       `Feishu's list of the records of key_result "${KEY_RESULT}" said there were more pages but gave a page token it had given before. (log id P1)`,
     );
     expect(fake.seen.filter((s) => !isToken(s))).toHaveLength(2);
+  });
+
+  it('ends the list at a page without has_more and page_token, as the SDK types allow', async () => {
+    const fake = await serve((seen, res) => {
+      if (isToken(seen)) return reply(res, 200, tokenAnswer());
+      const page = new URL(seen.url, 'http://x').searchParams.get('page_token');
+      if (page === null) return reply(res, 200, { code: 0, msg: 'success', data: { has_more: true, page_token: 'p2', items: [listed('7300000000000000002', '1763000000000', 'second')] } });
+      return reply(res, 200, { code: 0, msg: 'success', data: { items: [listed('7300000000000000001', '1762000000000', 'first')] } });
+    });
+    const { client } = harness(fake);
+    const records: ListedRecord[] = [];
+    for await (const record of client.listRecords(2, OBJECTIVE)) records.push(record);
+    expect(records.map((r) => r.id)).toEqual(['7300000000000000002', '7300000000000000001']);
+    expect(fake.seen.filter((s) => !isToken(s))).toHaveLength(2);
+  });
+
+  it('stops with an error when Feishu says there are more pages but gives no page token', async () => {
+    const fake = await serve((seen, res) =>
+      isToken(seen) ? reply(res, 200, tokenAnswer()) : reply(res, 200, { code: 0, msg: 'success', data: { has_more: true, items: [] } }, { 'x-tt-logid': 'P2' }),
+    );
+    const { client } = harness(fake);
+    const consume = async (): Promise<void> => {
+      for await (const record of client.listRecords(3, KEY_RESULT)) void record;
+    };
+    await expect(consume()).rejects.toThrow(
+      `Feishu's list of the records of key_result "${KEY_RESULT}" said there were more pages but gave no page token. (log id P2)`,
+    );
+  });
+
+  it('stops after 100 pages of a list that never ends', async () => {
+    let page = 0;
+    const fake = await serve((seen, res) =>
+      isToken(seen) ? reply(res, 200, tokenAnswer()) : reply(res, 200, { code: 0, msg: 'success', data: { has_more: true, page_token: `p${++page}`, items: [] } }),
+    );
+    const { client } = harness(fake, { ratePerMinute: 1000 });
+    const consume = async (): Promise<void> => {
+      for await (const record of client.listRecords(3, KEY_RESULT)) void record;
+    };
+    await expect(consume()).rejects.toThrow(
+      `Feishu's list of the records of key_result "${KEY_RESULT}" still had more pages after 100; stopped reading it rather than guess which record is this period's.`,
+    );
+    expect(fake.seen.filter((s) => !isToken(s))).toHaveLength(100);
   });
 
   it('explains a missing read scope on the list', async () => {

@@ -33,9 +33,9 @@ describe('generateFixture', () => {
 
   it('works out the small fixture to these numbers', () => {
     expect(generateFixture(SMALL).expected).toEqual([
-      { name: 'Target 1', target_id: '7041430377604200000', target_type: 3, repository: 'acme/repo-1', percent: 61.11, status: 2, done: 22, total: 36, closed_in_window: 0 },
-      { name: 'Target 2', target_id: '7041430377604200001', target_type: 2, repository: 'acme/repo-1', percent: 62.5, status: 0, done: 25, total: 40, closed_in_window: 2 },
-      { name: 'Target 3', target_id: '7041430377604200002', target_type: 3, repository: 'acme/repo-1', percent: 56.25, status: -1, done: 18, total: 32, closed_in_window: 1 },
+      { name: 'Target 1', target_id: '7041430377604200000', target_type: 3, repository: 'acme/repo-1', percent: 61.11, status: 2, done: 22, total: 36, unit: 'items', closed_in_window: 0 },
+      { name: 'Target 2', target_id: '7041430377604200001', target_type: 2, repository: 'acme/repo-1', percent: 62.5, status: 0, done: 25, total: 40, unit: 'items', closed_in_window: 2 },
+      { name: 'Target 3', target_id: '7041430377604200002', target_type: 3, repository: 'acme/repo-1', percent: 56.25, status: -1, done: 18, total: 32, unit: 'items', closed_in_window: 1 },
     ]);
   });
 

@@ -122,7 +122,7 @@ describe('hostile titles in a live run', () => {
       { type: 'textRun', textRun: { text: '@all' } },
     ]);
     const headline = (record.content.blocks as Paragraph[])[0]!.paragraph.elements as Element[];
-    expect(headline.at(-1)).toEqual({
+    expect(headline[0]).toEqual({
       type: 'textRun',
       textRun: { text: HOSTILE_MILESTONE.shown, style: { link: { url: `https://github.com/${HOSTILE_REPOSITORY}/milestone/1` } } },
     });
@@ -179,14 +179,21 @@ describe('hostile titles in a dry run', () => {
     expect(result.code).toBe(0);
     expect(feishu.requests).toHaveLength(0);
     const commands = runnerCommands(result.stdout);
-    expect(commands.map((c) => c.name)).toEqual(['add-mask', 'group', 'stop-commands', 'endgroup']);
+    expect(commands.map((c) => c.name)).toEqual(['add-mask', 'group', 'stop-commands', 'endgroup', 'debug']);
     expect(commands[1]!.rest).toBe(`::${HOSTILE_MILESTONE.shown}: 50%25 (19 of 38), would create a record`);
 
+    // The record as text, one line per block after the two lines of where it goes, then where the JSON is.
     const token = commands[2]!.rest.slice(2);
     const start = result.stdout.indexOf(`::stop-commands::${token}\n`) + `::stop-commands::${token}\n`.length;
-    const payload = JSON.parse(result.stdout.slice(start, result.stdout.indexOf(`\n::${token}::`)));
+    const shown = result.stdout.slice(start, result.stdout.indexOf(`\n::${token}::`)).split('\n');
+    expect(shown).toHaveLength(2 + 1 + 1 + 19 + 1 + 19 + 1 + 4 + 1 + 2);
+    expect(shown.at(-1)).toMatch(/^The request body \(JSON\) is in \/.+\/_temp\/okr-record-1-\d+\.json\.$/);
+
+    // The exact body is in the debug log, one escaped line.
+    const debug = commands[4]!.rest.slice(2).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+    const payload = JSON.parse(debug.slice(debug.indexOf(': request body ') + ': request body '.length));
     expect(CreateProgressRecordRequest.parse(payload)).toEqual(payload);
-    expect(payload.content.blocks).toHaveLength(1 + 1 + 19 + 1 + 19 + 4 + 1);
+    expect(payload.content.blocks).toHaveLength(1 + 1 + 19 + 1 + 19 + 1 + 4 + 1);
   });
 });
 

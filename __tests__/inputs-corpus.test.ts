@@ -71,12 +71,24 @@ function annotation(line: string, file: string): string {
 const mappingFailure = (count: number): string =>
   `::error::The mapping file has ${count} problem${count === 1 ? '' : 's'} (listed above); nothing was sent to GitHub or Feishu.`;
 
-/** Asserts a failed run: exactly these error lines, no output but empty counts, no request sent. */
+const unescapeData = (text: string): string => text.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
+
+/**
+ * The `error` output of a refused run, from its annotations: the one reason; or the mapping
+ * file's count (without "listed above") and then each problem on its own line.
+ */
+function errorOutput(errors: string[]): string {
+  const messages = errors.map((line) => unescapeData(line.slice(line.indexOf('::', 2) + 2)));
+  const last = messages[messages.length - 1]!;
+  return last.includes(' (listed above)') ? [last.replace(' (listed above)', ''), ...messages.slice(0, -1)].join('\n') : last;
+}
+
+/** Asserts a failed run: exactly these error lines, no record, failed 1 and the reason, no request sent. */
 function expectRefused(result: ActionResult, errors: string[]): void {
   expect(result.stdout.split('\n').filter((line) => line.startsWith('::error'))).toEqual(errors);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(1);
-  expect(result.outputs).toEqual({ records: '[]', created: '0', updated: '0', failed: '0' });
+  expect(result.outputs).toStrictEqual({ records: '[]', created: '0', updated: '0', failed: '1', error: errorOutput(errors) });
   expect(github.requests).toEqual([]);
   expect(feishu.requests).toEqual([]);
 }
@@ -106,7 +118,7 @@ interface Case {
 }
 
 const notFound = (display: string, looked: string) =>
-  `${display}: not found (looked for ${looked}); add the mapping file there, or set the "config" input to its path (default ${DEFAULT_CONFIG})`;
+  `${display}: not found (looked for ${looked}); if the file is in the repository, add a step \`- uses: actions/checkout@v4\` before this action so that the workspace holds it; otherwise add the mapping file there, or set the "config" input to its path (default ${DEFAULT_CONFIG})`;
 
 const UNREADABLE: Case[] = [
   {
@@ -167,6 +179,12 @@ const BAD_INPUTS: Case[] = [
     errors: refusedInput('Input as-of: "2026-13-45T09:00:00Z" is not an ISO-8601 instant; write it like 2026-11-27T09:00:00Z.'),
   },
   {
+    name: 'as-of on a day the calendar lacks, which Date would roll over to March',
+    files: { [DEFAULT_CONFIG]: SAMPLE_MAPPING },
+    inputs: { ...LIVE_INPUTS, 'as-of': '2026-02-30T12:00:00Z' },
+    errors: refusedInput('Input as-of: "2026-02-30T12:00:00Z" names no real instant (February 2026 has 28 days); write it like 2026-11-27T09:00:00Z.'),
+  },
+  {
     name: 'targets naming no target',
     files: { [DEFAULT_CONFIG]: SAMPLE_MAPPING },
     inputs: { ...LIVE_INPUTS, targets: 'Launch v3' },
@@ -209,7 +227,7 @@ const BAD_INPUTS: Case[] = [
     files: { [DEFAULT_CONFIG]: SAMPLE_MAPPING },
     inputs: { 'as-of': AS_OF },
     errors: refusedInput(
-      'Feishu credentials are missing: set the input feishu-app-id and feishu-app-secret (or feishu-access-token), or run with dry-run: true to only print the payloads.',
+      'Feishu credentials are missing: set the inputs `feishu-app-id: ${{ secrets.FEISHU_APP_ID }}` and `feishu-app-secret: ${{ secrets.FEISHU_APP_SECRET }}` (or feishu-access-token) from the repository secrets FEISHU_APP_ID and FEISHU_APP_SECRET; or run with dry-run: true to only print the payloads.',
     ),
   },
   {
@@ -217,14 +235,16 @@ const BAD_INPUTS: Case[] = [
     files: { [DEFAULT_CONFIG]: SAMPLE_MAPPING },
     inputs: { 'feishu-app-id': APP.appId },
     errors: refusedInput(
-      'Feishu credentials are missing: set the input feishu-app-secret, or run with dry-run: true to only print the payloads.',
+      'Feishu credentials are incomplete: the input feishu-app-secret is empty. Set it, usually as `feishu-app-secret: ${{ secrets.FEISHU_APP_SECRET }}` (a repository secret that is not set, or is misspelled, reads as empty); or run with dry-run: true to only print the payloads.',
     ),
   },
   {
     name: 'an app secret without its id',
     files: { [DEFAULT_CONFIG]: SAMPLE_MAPPING },
     inputs: { 'feishu-app-secret': APP.appSecret },
-    errors: refusedInput('Feishu credentials are missing: set the input feishu-app-id, or run with dry-run: true to only print the payloads.'),
+    errors: refusedInput(
+      'Feishu credentials are incomplete: the input feishu-app-id is empty. Set it, usually as `feishu-app-id: ${{ secrets.FEISHU_APP_ID }}` (a repository secret that is not set, or is misspelled, reads as empty); or run with dry-run: true to only print the payloads.',
+    ),
   },
   {
     name: 'dry-run that is not a boolean',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Item } from '../src/github/items.js';
 import {
+  expectedPercent,
   computeProgress,
   isoWeek,
   localDate,
@@ -12,30 +13,13 @@ import {
   windowStart,
   zonedInstant,
 } from '../src/progress.js';
-import { makeTarget } from './fixtures/target.js';
+import { makeItem, makeTarget } from './fixtures/target.js';
 
 const run = { runId: '9001', runAttempt: '2' };
 
 const target = makeTarget;
 
-function item(number: number, overrides: Partial<Item> = {}): Item {
-  return {
-    number,
-    title: `Item ${number}`,
-    url: `https://github.com/acme/widgets/issues/${number}`,
-    kind: 'issue',
-    state: 'open',
-    closeReason: null,
-    createdAt: '2026-10-01T00:00:00Z',
-    updatedAt: '2026-10-01T00:00:00Z',
-    closedAt: null,
-    mergedAt: null,
-    author: 'octocat',
-    labels: [],
-    milestone: 1,
-    ...overrides,
-  };
-}
+const item = makeItem;
 
 const closed = (number: number, at: string, reason: Item['closeReason'] = 'completed', extra: Partial<Item> = {}): Item =>
   item(number, { state: 'closed', closeReason: reason, closedAt: at, updatedAt: at, ...extra });
@@ -137,17 +121,25 @@ describe('statusOf', () => {
     expect(statusOf('delayed', 100, { start, due }, mid, 15)).toBe(2);
   });
 
-  it('takes the milestone due date first, then `due`; `start` first, then the milestone creation', () => {
+  it('takes `due` first, then the milestone due date; `start` first, then the milestone creation', () => {
     const milestone = { due_on: '2026-12-15T08:00:00Z', created_at: '2026-10-02T03:04:05Z' };
-    expect(scheduleOf(target({ due: '2026-12-31' }), milestone)).toEqual({
+    expect(scheduleOf(target({ due: '2026-12-31' }), milestone)).toStrictEqual({
+      due: new Date('2026-12-31T23:59:59.999Z'),
+      start: new Date('2026-10-02T03:04:05Z'),
+      dueFrom: 'target',
+      milestoneDue: new Date('2026-12-15T08:00:00Z'),
+    });
+    expect(scheduleOf(target(), milestone)).toStrictEqual({
       due: new Date('2026-12-15T08:00:00Z'),
       start: new Date('2026-10-02T03:04:05Z'),
+      dueFrom: 'milestone',
     });
-    expect(scheduleOf(target({ due: '2026-12-31', start: '2026-10-10' }), { due_on: null, created_at: '2026-10-02T03:04:05Z' })).toEqual({
+    expect(scheduleOf(target({ due: '2026-12-31', start: '2026-10-10' }), { due_on: null, created_at: '2026-10-02T03:04:05Z' })).toStrictEqual({
       due: new Date('2026-12-31T23:59:59.999Z'),
       start: new Date('2026-10-10T00:00:00Z'),
+      dueFrom: 'target',
     });
-    expect(scheduleOf(target({ milestone: undefined, labels: ['x'] }), undefined)).toEqual({ due: undefined, start: undefined });
+    expect(scheduleOf(target({ milestone: undefined, labels: ['x'] }), undefined)).toStrictEqual({ due: undefined, start: undefined });
   });
 });
 
@@ -194,5 +186,16 @@ describe('computeProgress', () => {
   it('no items: 0 %, nothing listed', () => {
     const p = computeProgress(target(), [], now, { start: undefined, due: undefined });
     expect(p).toMatchObject({ done: 0, total: 0, percent: 0, status: -1, closedInWindow: [], open: [] });
+  });
+});
+
+describe('expectedPercent', () => {
+  it('is the share of the schedule passed at now, within 0 and 100, and undefined without both ends', () => {
+    const schedule = { start: new Date('2026-10-01T00:00:00Z'), due: new Date('2026-12-31T00:00:00Z') };
+    expect(expectedPercent(schedule, new Date('2026-11-15T12:00:00Z'))).toBe(50);
+    expect(expectedPercent(schedule, new Date('2026-09-01T00:00:00Z'))).toBe(0);
+    expect(expectedPercent(schedule, new Date('2027-02-01T00:00:00Z'))).toBe(100);
+    expect(expectedPercent({ start: undefined, due: schedule.due }, new Date('2026-11-15T00:00:00Z'))).toBeUndefined();
+    expect(expectedPercent({ start: schedule.due, due: schedule.due }, new Date('2026-11-15T00:00:00Z'))).toBeUndefined();
   });
 });

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import type { ListedRecord } from '../src/feishu/answers.js';
 import { FeishuClient } from '../src/feishu/client.js';
 import { AmbiguousWriteError } from '../src/feishu/errors.js';
-import { findEarlierRecords, namesTarget, periodOfRecord, publishRecord } from '../src/publish.js';
+import { findEarlierRecords, isNewer, namesTarget, periodOfRecord, publishRecord } from '../src/publish.js';
 import type { CreateProgressRecordRequest } from '../src/record/request.js';
-import { DEFAULT_APP, startFakeFeishu, type FakeFeishu, type FakeFeishuOptions, type StoredRecord } from './servers/fake-feishu.js';
+import { DEFAULT_APP, startFakeFeishu, type FakeFeishu, type FakeFeishuOptions, type ListOrder, type StoredRecord } from './servers/fake-feishu.js';
 
 // publish.ts against the fake Feishu in this process: which records it finds, and that every
 // way a create can end leaves exactly the records the contract promises.
@@ -19,11 +20,23 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
 
+/** One clock for the fake and the client: a week passes between two lines of a test, not in real time. */
+let clock = Date.parse('2026-11-27T09:00:00Z');
+
 async function start(options: FakeFeishuOptions = {}): Promise<FeishuClient> {
-  fake = await startFakeFeishu(options);
+  fake = await startFakeFeishu({ now: () => clock, ...options });
   running.push(fake);
   // Backoff waits are not slept: these tests are about outcomes, not timing.
-  return new FeishuClient({ baseUrl: fake.url, appId: DEFAULT_APP.appId, appSecret: DEFAULT_APP.appSecret, sleep: async () => {} });
+  return new FeishuClient({
+    baseUrl: fake.url,
+    appId: DEFAULT_APP.appId,
+    appSecret: DEFAULT_APP.appSecret,
+    now: () => clock,
+    deadlineMs: 365 * 24 * 3600_000,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+  });
 }
 
 const paragraph = (text: string) => ({ type: 'paragraph' as const, paragraph: { elements: [{ type: 'textRun' as const, textRun: { text } }] } });
@@ -120,6 +133,52 @@ describe('findEarlierRecords', () => {
     expect(lists().map((r) => r.query['page_token'] !== undefined)).toEqual([false, true]);
   });
 
+  const ORDERS: ListOrder[] = ['newest-first', 'oldest-first', 'shuffled'];
+
+  it.each(ORDERS)('chooses by create_time, not by position, over every page of a %s list without has_more at its end', async (listOrder) => {
+    const feishu = await start({ listOrder, listPageLimit: 2, listOmitsEnd: true });
+    seed('7000000000000000001', 1_000, [`okr-progress-action · ${REPO} · 2026-W45 · OKR #1`]);
+    seed('7000000000000000002', 2_000, [`okr-progress-action · ${REPO} · 2026-W46 · OKR #2`]);
+    seed('7000000000000000003', 3_000, ['by hand']);
+    seed('7000000000000000004', 4_000, [`okr-progress-action · ${REPO} · 2026-W47 · OKR #3`]);
+    seed('7000000000000000005', 5_000, [`okr-progress-action · ${REPO} · 2026-W48 · OKR #4`]);
+    seed('7000000000000000006', 6_000, ['by hand, later']);
+    const found = await findEarlierRecords(feishu, 3, KR, REPO, '2026-W48', () => {});
+    expect([found.current?.id, found.previous?.id]).toEqual(['7000000000000000005', '7000000000000000004']);
+    expect(lists()).toHaveLength(3);
+  });
+
+  it('breaks a tie of create_time by the larger id, shorter ids being smaller', async () => {
+    const feishu = await start({ listOrder: 'newest-first' });
+    seed('999999999999999999', 7_000, [`okr-progress-action · ${REPO} · 2026-W47 · OKR #1`]);
+    seed('7000000000000000002', 7_000, [`okr-progress-action · ${REPO} · 2026-W47 · OKR #2`]);
+    seed('7000000000000000001', 7_000, [`okr-progress-action · ${REPO} · 2026-W47 · OKR #3`]);
+    const found = await findEarlierRecords(feishu, 3, KR, REPO, '2026-W48', () => {});
+    expect(found.previous?.id).toBe('7000000000000000002');
+    const at = (id: string, createTime: number): ListedRecord => ({ id, createTime, updateTime: createTime, text: '' });
+    expect(isNewer(at('1', 2), at('9', 1))).toBe(true);
+    expect(isNewer(at('10', 1), at('9', 1))).toBe(true);
+    expect(isNewer(at('9', 1), at('10', 1))).toBe(false);
+    expect(isNewer(at('5', 1), at('5', 1))).toBe(false);
+  });
+
+  it('several records of this period: the newest is updated, a warning names the others', async () => {
+    const feishu = await start({ listOrder: 'oldest-first' });
+    seed('7000000000000000001', 1_000, [`okr-progress-action · ${REPO} · 2026-W48 · OKR #1`]);
+    seed('7000000000000000003', 3_000, [`okr-progress-action · ${REPO} · 2026-W48 · OKR #3`]);
+    seed('7000000000000000002', 2_000, [`okr-progress-action · ${REPO} · 2026-W48 · OKR #2`]);
+    const warnings: string[] = [];
+    const found = await findEarlierRecords(feishu, 3, KR, REPO, '2026-W48', (m) => warnings.push(m));
+    expect([found.current?.id, found.previous]).toEqual(['7000000000000000003', undefined]);
+    expect(warnings).toEqual([
+      'The key result 7041430377642082323 has 3 records of acme/widgets for 2026-W48: updating the newest, 7000000000000000003; the others (7000000000000000002, 7000000000000000001) are left as they are. Delete duplicates in Feishu OKR so that the history shows one record per period.',
+    ]);
+    const published = await publishRecord(feishu, request('2026-W48', 'again', 80), REPO, '2026-W48', found, () => {});
+    expect(published).toEqual({ result: 'updated', progressId: '7000000000000000003' });
+    expect(fake.records.get('7000000000000000003')?.progress_rate).toEqual({ percent: 80, status: 0 });
+    expect(fake.records.get('7000000000000000002')?.progress_rate).toBeUndefined();
+  });
+
   it('without the read scope, warns naming okr:okr.progress:readonly and reports the records unreadable', async () => {
     const feishu = await start({ readScope: false });
     const warnings: string[] = [];
@@ -203,6 +262,23 @@ describe('publishRecord', () => {
     await expect(publish(feishu, '2026-W48', 'first', 40)).rejects.toThrow(AmbiguousWriteError);
     expect(posts()).toHaveLength(1);
     expect(fake.records.size).toBe(1);
+  });
+
+  it.each(['newest-first', 'oldest-first', 'shuffled'] as const)('runs twice a week for five weeks under a %s list: one record per week', async (listOrder) => {
+    const feishu = await start({ listOrder, listPageLimit: 2, listOmitsEnd: true });
+    const weeks = ['2026-W48', '2026-W49', '2026-W50', '2026-W51', '2026-W52'];
+    const results: string[] = [];
+    for (const week of weeks) {
+      results.push((await publish(feishu, week, `${week} monday`, 10)).result);
+      clock += 24 * 3600_000;
+      results.push((await publish(feishu, week, `${week} tuesday`, 20)).result);
+      clock += 6 * 24 * 3600_000;
+    }
+    expect(results).toEqual(weeks.flatMap(() => ['created', 'updated']));
+    // What the fake holds at the end: one record per week, each with the week's latest numbers.
+    expect(fake.records.size).toBe(5);
+    expect(texts().map((t) => (t[0]?.type === 'textRun' ? t[0].textRun.text : ''))).toEqual(weeks.map((w) => `${w} tuesday`));
+    expect([...fake.records.values()].map((r) => r.progress_rate?.percent)).toEqual([20, 20, 20, 20, 20]);
   });
 
   it('without the read scope, every run creates', async () => {

@@ -184,3 +184,55 @@ describe('secrets appear only in ::add-mask:: lines', () => {
     expect(everything(result)).not.toContain(tokens[1]!);
   });
 });
+
+describe('secrets a server echoes are redacted from outputs, summary and log', () => {
+  // Characters that JSON, URLs and HTML each write differently, so that every form shows.
+  const SPECIAL_SECRET = `s3cr3t "q" & <b>/x?y=1+2 'z'`;
+  const forms = (secret: string): string[] => [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+    secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'),
+  ];
+  const echo = (secret: string): string => forms(secret).join(' | ');
+
+  function expectRedacted(result: ActionResult, secrets: string[]): void {
+    const output = everything(result);
+    for (const secret of secrets) {
+      for (const form of forms(secret)) expect(output.includes(form) ? `${form} was published` : form).toBe(form);
+    }
+  }
+
+  test('a Feishu msg that echoes the app secret, in every form, and the GitHub token', async () => {
+    feishu.apps.push({ appId: 'cli_special0001', appSecret: SPECIAL_SECRET });
+    feishu.faults.push({ route: 'create', times: 100, kind: 'status', status: 400, code: 1001001, msg: `bad body from ${echo(SPECIAL_SECRET)} with ${GITHUB_TOKEN}` });
+    const result = await action({ 'feishu-app-id': 'cli_special0001', 'feishu-app-secret': SPECIAL_SECRET });
+    expect(result.code).toBe(1);
+    const records = JSON.parse(result.outputs['records'] ?? '[]') as { error?: string }[];
+    expect(records).toHaveLength(3);
+    for (const record of records) expect(record.error).toContain('Feishu says: "bad body from *** | *** | *** | *** with ***". ');
+    expect(result.summary).toContain('Feishu says: &quot;bad body from *** &#124; *** &#124; *** &#124; *** with ***&quot;.');
+    expect(result.stdout).toContain('::error::Launch v2: Feishu refused: invalid parameters (code 1001001). Feishu says: "bad body from *** | *** | *** | *** with ***".');
+    expectRedacted(result, [SPECIAL_SECRET, GITHUB_TOKEN]);
+  });
+
+  test('a Feishu msg that echoes a given user access token', async () => {
+    feishu.faults.push({ route: 'list', times: 100, kind: 'status', status: 400, code: 1001001, msg: `token ${echo(USER_TOKEN)} is odd` });
+    const result = await action({ 'feishu-access-token': USER_TOKEN });
+    expect(result.code).toBe(1);
+    const records = JSON.parse(result.outputs['records'] ?? '[]') as { error?: string }[];
+    expect(records).toHaveLength(3);
+    for (const record of records) expect(record.error).toContain('Feishu says: "token *** | *** | *** | *** is odd". ');
+    expectRedacted(result, [USER_TOKEN, GITHUB_TOKEN]);
+  });
+
+  test("a GitHub message that echoes the GitHub token", async () => {
+    github.faults.push({ route: 'any', times: 100, kind: 'status', status: 401, message: `Bad credentials: ${echo(GITHUB_TOKEN)}` });
+    const result = await action(APP_INPUTS);
+    expect(result.code).toBe(1);
+    const records = JSON.parse(result.outputs['records'] ?? '[]') as { error?: string }[];
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(record.error).toContain('Bad credentials: ***');
+    expectRedacted(result, [GITHUB_TOKEN, APP.appSecret]);
+  });
+});

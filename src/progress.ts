@@ -31,17 +31,35 @@ export function zonedParts(at: Date, timeZone: string): { year: number; month: n
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
 }
 
-/** The instant at which a wall-clock date/time happens in a time zone. */
+/** How far a time zone's clock is ahead of UTC at an instant, in milliseconds (whole seconds). */
+function offsetAt(at: number, timeZone: string): number {
+  const p = zonedParts(new Date(at), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The instant at which a wall-clock date/time happens in a time zone. A time shown twice (the
+ * clocks went back) gives its first showing; a time the clocks skipped gives the first real
+ * instant after it, the moment of the change: where daylight saving starts at midnight
+ * (America/Santiago, 2026-09-06) the day starts at 01:00 local time.
+ */
 export function zonedInstant(year: number, month: number, day: number, timeZone: string, hour = 0, minute = 0, second = 0): Date {
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
-  // The zone's offset at that moment; a second pass settles days on which it changes.
-  let guess = asUtc;
-  for (let i = 0; i < 2; i++) {
-    const p = zonedParts(new Date(guess), timeZone);
-    const shown = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-    guess = guess - (shown - asUtc);
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  // The offsets a day before and a day after; zones change their offset at most once in two days.
+  const before = offsetAt(wall - DAY_MS, timeZone);
+  const after = offsetAt(wall + DAY_MS, timeZone);
+  const showings = [wall - before, wall - after].filter((at) => at + offsetAt(at, timeZone) === wall);
+  if (showings.length) return new Date(Math.min(...showings));
+  // Skipped: the clocks jumped from before the wall time to after it, somewhere in
+  // (wall − after, wall − before]. Find the first second with the new offset.
+  let low = Math.floor((wall - after) / 1000);
+  let high = Math.ceil((wall - before) / 1000);
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (offsetAt(mid * 1000, timeZone) === before) low = mid;
+    else high = mid;
   }
-  return new Date(guess);
+  return new Date(high * 1000);
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -78,6 +96,8 @@ export function periodKey(period: Target['period'], now: Date, timeZone: string,
       return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
     case 'month':
       return `${p.year}-${pad(p.month)}`;
+    case 'quarter':
+      return `${p.year}-Q${Math.ceil(p.month / 3)}`;
     case 'run':
       return `run-${run.runId}-${run.runAttempt}`;
     case 'week': {
@@ -114,16 +134,50 @@ export function windowStart(window: string, now: Date, timeZone: string, lastRec
   return parseDateOrInstant(window, timeZone);
 }
 
+/** The calendar quarter `now` falls in, in a time zone: its first instant and its last. */
+export function quarterOf(now: Date, timeZone: string): { start: Date; end: Date } {
+  const p = zonedParts(now, timeZone);
+  const first = Math.floor((p.month - 1) / 3) * 3 + 1;
+  const start = zonedInstant(p.year, first, 1, timeZone);
+  return { start, end: new Date(zonedInstant(p.year, first + 3, 1, timeZone).getTime() - 1) };
+}
+
 export interface Schedule {
   start: Date | undefined;
   due: Date | undefined;
+  /** Where `due` comes from, for the job summary. */
+  dueFrom?: 'target' | 'milestone' | 'iteration';
+  /** The milestone's due date, when the target's `due` was used instead. */
+  milestoneDue?: Date;
 }
 
-/** Due date: the milestone's due_on, or the target's `due`; start: `start`, or the milestone's creation. */
-export function scheduleOf(target: Target, milestone: { due_on: string | null; created_at: string } | undefined): Schedule {
-  const due = milestone?.due_on ? new Date(milestone.due_on) : target.due ? parseDateOrInstant(target.due, target.timezone, true) : undefined;
-  const start = target.start ? parseDateOrInstant(target.start, target.timezone) : milestone ? new Date(milestone.created_at) : undefined;
-  return { start, due };
+/**
+ * Due date: the target's `due` (to the end of its day), or the milestone's due_on; start:
+ * `start`, or the milestone's creation. What the mapping file says wins over what is derived.
+ * A source's own dates (a project's iteration) stand where neither gives one. A goal with
+ * `period: quarter` runs from the start to the end of the quarter of `now` where the mapping
+ * and the milestone give no start or due.
+ */
+export function scheduleOf(
+  target: Target,
+  milestone: { due_on: string | null; created_at: string } | undefined,
+  source?: { start: Date; due: Date },
+  now?: Date,
+): Schedule {
+  const milestoneDue = milestone?.due_on ? new Date(milestone.due_on) : undefined;
+  const start = target.start ? parseDateOrInstant(target.start, target.timezone) : milestone ? new Date(milestone.created_at) : source?.start;
+  if (target.due) {
+    const due = parseDateOrInstant(target.due, target.timezone, true);
+    return quarterly(target, now, milestoneDue ? { start, due, dueFrom: 'target', milestoneDue } : { start, due, dueFrom: 'target' });
+  }
+  if (milestoneDue) return quarterly(target, now, { start, due: milestoneDue, dueFrom: 'milestone' });
+  return source ? { start, due: source.due, dueFrom: 'iteration' } : quarterly(target, now, { start, due: undefined });
+}
+
+function quarterly(target: Target, now: Date | undefined, schedule: Schedule): Schedule {
+  if (target.goal === undefined || target.period !== 'quarter' || !now) return schedule;
+  const quarter = quarterOf(now, target.timezone);
+  return { ...schedule, start: target.start ? schedule.start : quarter.start, due: schedule.due ?? quarter.end };
 }
 
 const FORCED: Record<Exclude<Target['status'], 'auto'>, Status> = { none: -1, normal: 0, 'at-risk': 1, delayed: 2 };
@@ -141,6 +195,13 @@ export function statusOf(setting: Target['status'], percent: number, schedule: S
     if (percent < expected - riskTolerance) return 1;
   }
   return 0;
+}
+
+/** The share of the time from start to due that has passed at `now`, in percent (0 to 100). */
+export function expectedPercent(schedule: Schedule, now: Date): number | undefined {
+  const { start, due } = schedule;
+  if (!start || !due || due.getTime() <= start.getTime()) return undefined;
+  return Math.min(1, Math.max(0, (now.getTime() - start.getTime()) / (due.getTime() - start.getTime()))) * 100;
 }
 
 const closedBy = (item: Item, now: Date): boolean => item.closedAt !== null && Date.parse(item.closedAt) <= now.getTime();
@@ -203,12 +264,33 @@ export function doneAndTotal(items: readonly Item[], progress: Target['progress'
   return doneAndTotalOf(progress, tallyOf(items, now));
 }
 
+/**
+ * What a measure (src/measures.ts) made of a target's selection, when it is not the plain
+ * done / total of its items: the measure itself, and how many selected items are still open.
+ */
+export interface Measured {
+  percent: number;
+  done: number;
+  total: number;
+  /** items, points, or a metric's unit. */
+  unit: string;
+  openCount: number;
+  /** Where a metric's value was read. */
+  from?: string;
+}
+
 export interface Progress {
   percent: number;
+  /** items (when not given), points, or a metric's unit. */
+  unit?: string;
+  /** Where a metric's value was read, for the record's figures. */
+  from?: string;
   status: Status;
   done: number;
   total: number;
   due: Date | undefined;
+  /** The schedule's start, when it has one (a goal counts from it). */
+  start?: Date;
   windowStart: Date;
   /** Items closed in [windowStart, now], newest first. */
   closedInWindow: Item[];
@@ -216,6 +298,8 @@ export interface Progress {
   open: Item[];
   /** How many items are open at `now`. */
   openCount: number;
+  /** How far along the schedule is at `now`, in percent; undefined without a start and a due date. */
+  expected?: number;
   figures: { issuesClosed: number; pullsMerged: number; opened: number };
 }
 
@@ -231,10 +315,11 @@ export function computeProgress(
   schedule: Schedule,
   lastRecordAt?: Date,
   counts?: Tally,
+  measured?: Measured,
 ): Progress {
   const items = itemsAsOf(selected, target.include, now);
-  const { done, total } = doneAndTotalOf(target.progress, counts ?? tallyOf(items, now));
-  const percent = percentOf(done, total);
+  const { done, total } = measured ?? doneAndTotalOf(target.progress, counts ?? tallyOf(items, now));
+  const percent = measured ? measured.percent : percentOf(done, total);
   const start = windowStart(target.window, now, target.timezone, lastRecordAt);
   const closedInWindow = items
     .filter((i) => within(i.closedAt, start, now))
@@ -244,15 +329,20 @@ export function computeProgress(
     .sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt) || b.number - a.number);
   return {
     percent,
+    // Items unless a measure says otherwise.
+    ...(measured?.unit !== undefined && { unit: measured.unit }),
+    ...(measured?.from !== undefined && { from: measured.from }),
     status: statusOf(target.status, percent, schedule, now, target.riskTolerance),
+    expected: expectedPercent(schedule, now),
     done,
     total,
     due: schedule.due,
+    ...(schedule.start && { start: schedule.start }),
     windowStart: start,
     closedInWindow,
     open,
     // Every item in the total is either done or open, with either setting of `progress`.
-    openCount: total - done,
+    openCount: measured ? measured.openCount : total - done,
     figures: {
       issuesClosed: closedInWindow.filter((i) => i.kind === 'issue').length,
       pullsMerged: items.filter((i) => within(i.mergedAt, start, now)).length,

@@ -42,7 +42,19 @@ export function periodOfRecord(text: string, repository: string): string | undef
  */
 export function namesTarget(text: string, displayName: string): boolean {
   const headline = text.slice(0, (text.indexOf('\n') + 1 || text.length + 1) - 1);
-  return headline.endsWith(` · ${displayName}`);
+  // The headline leads with the name; records written before v1.1 end with it.
+  return headline.startsWith(`${displayName} — `) || headline.endsWith(` · ${displayName}`);
+}
+
+/**
+ * Whether record `a` was made after record `b`: by create_time, and, for records made in the
+ * same millisecond, by the larger id (Feishu's ids seem to grow with time; unconfirmed, and only
+ * such ties depend on it).
+ */
+export function isNewer(a: ListedRecord, b: ListedRecord): boolean {
+  if (a.createTime !== b.createTime) return a.createTime > b.createTime;
+  if (a.id.length !== b.id.length) return a.id.length > b.id.length;
+  return a.id > b.id;
 }
 
 export async function findEarlierRecords(
@@ -54,17 +66,15 @@ export async function findEarlierRecords(
   warn: (message: string) => void,
   displayName?: string,
 ): Promise<EarlierRecords> {
-  let current: ListedRecord | undefined;
+  // Feishu documents no order for this list: every page is read and the records are
+  // ordered here, never taken by their position.
+  const ours: ListedRecord[] = [];
   try {
-    // Newest first: the first record of ours from another period is the previous one, and
-    // this period's record, being newer, has been seen by then.
     for await (const record of feishu.listRecords(targetType, targetId)) {
       const period = periodOfRecord(record.text, repository);
       if (period === undefined || (displayName !== undefined && !namesTarget(record.text, displayName))) continue;
-      if (period === periodKey) current ??= record;
-      else return { current, previous: record, readable: true };
+      ours.push(record);
     }
-    return { current, previous: undefined, readable: true };
   } catch (error) {
     if (error instanceof FeishuError && error.code !== undefined && NO_READ_SCOPE.has(error.code)) {
       warn(
@@ -74,6 +84,19 @@ export async function findEarlierRecords(
     }
     throw error;
   }
+  const newestFirst = ours.sort((a, b) => (isNewer(a, b) ? -1 : isNewer(b, a) ? 1 : 0));
+  const inPeriod = newestFirst.filter((record) => periodOfRecord(record.text, repository) === periodKey);
+  const [current, ...others] = inPeriod;
+  if (current && others.length) {
+    const kind = targetType === 2 ? 'objective' : 'key result';
+    warn(
+      `The ${kind} ${targetId} has ${inPeriod.length} records of ${repository} for ${periodKey}${displayName !== undefined ? ` (${displayName})` : ''}: ` +
+        `updating the newest, ${current.id}; the other${others.length === 1 ? '' : 's'} (${others.map((r) => r.id).join(', ')}) ${others.length === 1 ? 'is' : 'are'} left as ${others.length === 1 ? 'it is' : 'they are'}. ` +
+        'Delete duplicates in Feishu OKR so that the history shows one record per period.',
+    );
+  }
+  const previous = newestFirst.find((record) => periodOfRecord(record.text, repository) !== periodKey);
+  return { current, previous, readable: true };
 }
 
 export async function publishRecord(

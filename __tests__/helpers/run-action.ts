@@ -38,6 +38,8 @@ export interface RunActionOptions {
   entry?: string;
   /** Kill the action after this long (default 60 s). */
   timeoutMs?: number;
+  /** The event that started the workflow (default a schedule): GITHUB_EVENT_NAME and the payload at GITHUB_EVENT_PATH. */
+  event?: { name: string; payload: unknown };
 }
 
 export interface ActionResult {
@@ -112,11 +114,13 @@ async function runnerEnvironment(options: RunActionOptions, runnerDir: string): 
   await mkdir(path.dirname(eventPath));
   await writeFile(
     eventPath,
-    JSON.stringify({
-      schedule: '0 9 * * 5',
-      workflow: '.github/workflows/okr-progress.yml',
-      repository: { full_name: repository, name: repository.split('/')[1], owner: { login: owner }, html_url: `https://github.com/${repository}` },
-    }),
+    JSON.stringify(
+      options.event?.payload ?? {
+        schedule: '0 9 * * 5',
+        workflow: '.github/workflows/okr-progress.yml',
+        repository: { full_name: repository, name: repository.split('/')[1], owner: { login: owner }, html_url: `https://github.com/${repository}` },
+      },
+    ),
   );
 
   const env: Record<string, string> = {
@@ -139,7 +143,7 @@ async function runnerEnvironment(options: RunActionOptions, runnerDir: string): 
     GITHUB_JOB: RUN.job,
     GITHUB_ACTION: '__org_okr-progress-action',
     GITHUB_ACTOR: 'octocat',
-    GITHUB_EVENT_NAME: 'schedule',
+    GITHUB_EVENT_NAME: options.event?.name ?? 'schedule',
     GITHUB_EVENT_PATH: eventPath,
     GITHUB_SHA: RUN.sha,
     GITHUB_REF: 'refs/heads/main',

@@ -12,6 +12,7 @@ import {
   type ProgressContent,
   type UserIdType,
 } from './feishu-spec.js';
+import { BODY_LIMIT_BYTES, WEBHOOK_ERRORS, WEBHOOK_OK, webhookError, type FakeBot, type PostedMessage } from './webhook-spec.js';
 
 // A loopback stand-in for Feishu's tenant token and OKR progress-record APIs that is as
 // strict as Feishu: it validates every body against the published page, checks tokens and
@@ -34,6 +35,34 @@ export interface FeishuApp {
   writeScope?: boolean;
   /** false: the app lacks okr:okr.progress.file:upload, so image uploads answer 1001002. */
   uploadScope?: boolean;
+  /** false: the app lacks okr:okr:readonly and okr:okr, so periods and users' OKRs answer 99991672. */
+  okrReadScope?: boolean;
+  /** false: the app lacks contact:user.id:readonly, so batch_get_id answers 99991672. */
+  contactScope?: boolean;
+}
+
+/** An OKR period (GET /open-apis/okr/v1/periods); times in epoch milliseconds. */
+export interface FakePeriod {
+  id: string;
+  zh_name: string;
+  en_name: string;
+  /** 0 normal, 1 on hold, 2 invalid, 3 hidden. */
+  status: number;
+  start: number;
+  end: number;
+}
+
+/** A user of the tenant and their OKRs, one per period (GET /open-apis/okr/v1/users/:user_id/okrs). */
+export interface FakeOkrUser {
+  openId: string;
+  userId: string;
+  email?: string;
+  okrs: {
+    id: string;
+    periodId: string;
+    name: string;
+    objectives: { id: string; content: string; permission?: 0 | 1; keyResults: { id: string; content: string }[] }[];
+  }[];
 }
 
 export const DEFAULT_APP: FeishuApp = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'fake-secret-9f8e7d6c5b4a' };
@@ -41,7 +70,7 @@ export const DEFAULT_APP: FeishuApp = { appId: 'cli_a1b2c3d4e5f60718', appSecret
 /** The objectives and key results the fake knows; ids from the contract's example. */
 export const DEFAULT_OKRS = { objectives: ['7043693679567028244'], keyResults: ['7041430377642082323'] };
 
-export type FeishuRoute = 'token' | 'create' | 'get' | 'update' | 'delete' | 'list' | 'upload';
+export type FeishuRoute = 'token' | 'create' | 'get' | 'update' | 'delete' | 'list' | 'upload' | 'webhook' | 'periods' | 'okrs' | 'user-ids';
 
 /** What the next matching request suffers. Faults are consumed in order, `times` each (default 1). */
 export type FeishuFault = { route: FeishuRoute; times?: number } & (
@@ -92,7 +121,33 @@ export interface FakeFeishuOptions {
   ratePerMinute?: number;
   /** The rolling window (default 60000 ms). */
   rateWindowMs?: number;
+  /**
+   * The fake's clock (default Date.now): token lifetimes, rate-limit windows and record times
+   * follow it, so that tests can let hours pass without waiting.
+   */
+  now?: () => number;
+  /**
+   * The order of the v2 record lists, which Feishu does not document: newest first (the
+   * default), oldest first, or shuffled (a fixed permutation of the newest-first order).
+   */
+  listOrder?: ListOrder;
+  /** The most records a list page holds, whatever page_size asks (default 100). */
+  listPageLimit?: number;
+  /** true: the last page of a list leaves out has_more and page_token, as the SDK's types allow. */
+  listOmitsEnd?: boolean;
+  /** Custom bots of groups, each answering POST /open-apis/bot/v2/hook/:token. */
+  bots?: FakeBot[];
+  /** The webhook's clock, in ms (default `now`): signature timestamps and its rate limit. */
+  webhookClock?: () => number;
+  /** Messages per bot: 5 a second and 100 a minute, as Feishu's; lower to test the limit. */
+  webhookRate?: { perSecond: number; perMinute: number };
+  /** The tenant's OKR periods, in Feishu's order. */
+  periods?: FakePeriod[];
+  /** The tenant's users with their OKRs. */
+  users?: FakeOkrUser[];
 }
+
+export type ListOrder = 'newest-first' | 'oldest-first' | 'shuffled';
 
 export interface FakeFeishu {
   url: string;
@@ -105,6 +160,13 @@ export interface FakeFeishu {
   apps: FeishuApp[];
   okrs: { objectives: string[]; keyResults: string[] };
   tokens: Map<string, IssuedToken>;
+  /** May be changed between runs. */
+  listOrder: ListOrder;
+  bots: FakeBot[];
+  /** The messages the bots accepted, in order. */
+  messages: PostedMessage[];
+  periods: FakePeriod[];
+  users: FakeOkrUser[];
 }
 
 interface Reply {
@@ -130,6 +192,10 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', pattern: /^\/open-apis\/okr\/v2\/objectives\/([^/]+)\/progresses$/, route: 'list', template: 'GET /open-apis/okr/v2/objectives/:objective_id/progresses' },
   { method: 'GET', pattern: /^\/open-apis\/okr\/v2\/key_results\/([^/]+)\/progresses$/, route: 'list', template: 'GET /open-apis/okr/v2/key_results/:key_result_id/progresses' },
   { method: 'POST', pattern: /^\/open-apis\/okr\/v1\/images\/upload$/, route: 'upload', template: 'POST /open-apis/okr/v1/images/upload' },
+  { method: 'POST', pattern: /^\/open-apis\/bot\/v2\/hook\/([^/]+)$/, route: 'webhook', template: 'POST /open-apis/bot/v2/hook/:token' },
+  { method: 'GET', pattern: /^\/open-apis\/okr\/v1\/periods$/, route: 'periods', template: 'GET /open-apis/okr/v1/periods' },
+  { method: 'GET', pattern: /^\/open-apis\/okr\/v1\/users\/([^/]+)\/okrs$/, route: 'okrs', template: 'GET /open-apis/okr/v1/users/:user_id/okrs' },
+  { method: 'POST', pattern: /^\/open-apis\/contact\/v3\/users\/batch_get_id$/, route: 'user-ids', template: 'POST /open-apis/contact/v3/users/batch_get_id' },
 ];
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -142,6 +208,10 @@ interface Caller {
   rateKey: string;
   writeScope: boolean;
   uploadScope: boolean;
+  okrReadScope: boolean;
+  contactScope: boolean;
+  /** Periods and batch_get_id take a tenant token only. */
+  tenant: boolean;
 }
 
 interface Call {
@@ -158,6 +228,8 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   const ratePerMinute = options.ratePerMinute ?? 100;
   const rateWindowMs = options.rateWindowMs ?? 60_000;
   const readScope = options.readScope ?? true;
+  const clock = options.now ?? Date.now;
+  const listPageLimit = options.listPageLimit ?? 100;
   const records = new Map<string, StoredRecord>();
   const images = new Map<string, UploadedImage>();
   // Known once the server listens; image addresses are built on it.
@@ -170,7 +242,14 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     keyResults: [...(options.okrs ?? DEFAULT_OKRS).keyResults],
   };
   const tokens = new Map<string, IssuedToken>();
+  const periods = [...(options.periods ?? [])];
+  const users = [...(options.users ?? [])];
   const recentHits = new Map<string, number[]>();
+  const bots = [...(options.bots ?? [])];
+  const messages: PostedMessage[] = [];
+  const webhookClock = options.webhookClock ?? options.now ?? Date.now;
+  const webhookRate = options.webhookRate ?? { perSecond: 5, perMinute: 100 };
+  const botHits = new Map<string, number[]>();
 
   function takeFault(route: FeishuRoute): FeishuFault | undefined {
     const index = faults.findIndex((f) => f.route === route);
@@ -193,7 +272,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     if (!app) return fail(400, 10003, `invalid param: app_id ${appId} does not exist`);
     if (app.appSecret !== appSecret) return fail(400, 10014, 'app secret invalid');
 
-    const now = Date.now();
+    const now = clock();
     const current = [...tokens].find(([, t]) => t.appId === appId && t.expiresAt - now >= TOKEN_REUSE_MIN_MS);
     if (current) {
       const [token, issued] = current;
@@ -213,25 +292,34 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     if (!token || !/^[tu]-\S+$/.test(token)) {
       return fail(400, 99991671, 'Invalid access token for authorization: the token format is wrong. Send "Authorization: Bearer <token>".');
     }
-    if (token === options.acceptUserToken) return { rateKey: `user ${token}`, writeScope: true, uploadScope: true };
+    if (token === options.acceptUserToken) {
+      return { rateKey: `user ${token}`, writeScope: true, uploadScope: true, okrReadScope: true, contactScope: true, tenant: false };
+    }
     if (token.startsWith('u-')) return fail(400, 99991668, 'Invalid access token for authorization: user access token is invalid.');
     const issued = tokens.get(token);
     if (!issued) return fail(400, 99991665, 'Invalid access token for authorization: tenant access token is invalid.');
-    if (issued.expiresAt <= Date.now()) {
+    if (issued.expiresAt <= clock()) {
       return fail(400, 99991663, 'Invalid access token for authorization: tenant access token has expired. Fetch a new one.');
     }
     const app = apps.find((a) => a.appId === issued.appId);
-    return { rateKey: `app ${issued.appId}`, writeScope: app?.writeScope ?? true, uploadScope: app?.uploadScope ?? true };
+    return {
+      rateKey: `app ${issued.appId}`,
+      writeScope: app?.writeScope ?? true,
+      uploadScope: app?.uploadScope ?? true,
+      okrReadScope: app?.okrReadScope ?? true,
+      contactScope: app?.contactScope ?? true,
+      tenant: true,
+    };
   }
 
   function expireBearerToken(headers: IncomingHttpHeaders): void {
     const token = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
     const issued = token ? tokens.get(token) : undefined;
-    if (issued) issued.expiresAt = Date.now();
+    if (issued) issued.expiresAt = clock();
   }
 
   function overRateLimit(key: string): Reply | undefined {
-    const now = Date.now();
+    const now = clock();
     const hits = (recentHits.get(key) ?? []).filter((t) => t > now - rateWindowMs);
     recentHits.set(key, hits);
     const oldest = hits[0];
@@ -266,7 +354,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     if (!checked.ok) return invalid(checked.problems);
     const body = checked.value;
     if (!targetExists(body.target_type, body.target_id)) return okrNotFound(body.target_type, body.target_id);
-    const now = String(Date.now());
+    const now = String(clock());
     const record: StoredRecord = { progress_id: newProgressId(), ...body, create_time: now, modify_time: now };
     records.set(record.progress_id, record);
     return ok({ code: 0, msg: 'success', data: recordData(record) });
@@ -290,7 +378,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     if (!record) return recordNotFound(call.id);
     record.content = checked.value.content;
     if (checked.value.progress_rate !== undefined) record.progress_rate = checked.value.progress_rate;
-    record.modify_time = String(Math.max(Date.now(), Number(record.modify_time)));
+    record.modify_time = String(Math.max(clock(), Number(record.modify_time)));
     return ok({ code: 0, msg: 'success', data: recordData(record) });
   }
 
@@ -354,24 +442,29 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
       .filter(({ record }) => record.target_type === type && record.target_id === call.id)
       .sort((a, b) => Number(b.record.create_time) - Number(a.record.create_time) || b.order - a.order)
       .map(({ record }) => record);
+    const listed = ordered(newestFirst, fake.listOrder);
 
     let start = 0;
     const pageToken = call.url.searchParams.get('page_token');
     if (pageToken) {
       const after = Buffer.from(pageToken, 'base64url').toString();
-      const index = newestFirst.findIndex((r) => r.progress_id === after);
+      const index = listed.findIndex((r) => r.progress_id === after);
       if (index < 0) return invalid(['page_token: is not a page token this list gave out']);
       start = index + 1;
     }
-    const page = newestFirst.slice(start, start + pageSize);
+    const size = Math.min(pageSize, listPageLimit);
+    const page = listed.slice(start, start + size);
     const last = page[page.length - 1];
-    const hasMore = start + pageSize < newestFirst.length;
+    const hasMore = start + size < listed.length;
+    const end = options.listOmitsEnd && !hasMore;
     return ok({
       code: 0,
       msg: 'success',
       data: {
-        has_more: hasMore,
-        page_token: hasMore && last ? Buffer.from(last.progress_id).toString('base64url') : '',
+        ...(!end && {
+          has_more: hasMore,
+          page_token: hasMore && last ? Buffer.from(last.progress_id).toString('base64url') : '',
+        }),
         items: page.map((record) => ({
           id: record.progress_id,
           create_time: record.create_time,
@@ -388,8 +481,142 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     });
   }
 
+  /** A custom bot's webhook: no access token, the checks of its security settings, HTTP 200 always. */
+  function receiveWebhook(call: Call): Reply {
+    const bot = bots.find((b) => b.token === call.id);
+    if (!bot) return { status: 200, body: { ...WEBHOOK_ERRORS.token, data: {} } };
+    const now = webhookClock();
+    const hits = (botHits.get(bot.token) ?? []).filter((t) => t > now - 60_000);
+    botHits.set(bot.token, hits);
+    if (hits.length >= webhookRate.perMinute || hits.filter((t) => t > now - 1000).length >= webhookRate.perSecond) {
+      return { status: 200, body: { ...WEBHOOK_ERRORS.rateLimit, data: {} } };
+    }
+    hits.push(now);
+    let body: unknown;
+    try {
+      body = call.raw.length > BODY_LIMIT_BYTES ? undefined : JSON.parse(call.body);
+    } catch {
+      body = undefined;
+    }
+    const error = webhookError(bot, body, now);
+    if (error) return { status: 200, body: { ...error, data: {} } };
+    messages.push({ token: bot.token, body: body as Record<string, unknown> });
+    return ok({ ...WEBHOOK_OK });
+  }
+
+  /** Pages of 1 to 100 (the real maximum is unconfirmed); the token is the next index. */
+  function listPeriods(call: Call, caller: Caller): Reply {
+    if (!caller.okrReadScope) return scopeMissing(['okr:okr:readonly', 'okr:okr']);
+    // Tenant token only; the code Feishu gives a user token here is unconfirmed.
+    if (!caller.tenant) return invalid(['this API takes a tenant_access_token only']);
+    const sizeText = call.url.searchParams.get('page_size') ?? '10';
+    const size = /^\d+$/.test(sizeText) ? Number(sizeText) : NaN;
+    if (!(size >= 1 && size <= 100)) return invalid(['page_size: must be an integer between 1 and 100']);
+    const tokenText = call.url.searchParams.get('page_token');
+    const start = tokenText ? Number(Buffer.from(tokenText, 'base64url').toString()) : 0;
+    if (!Number.isInteger(start) || start < 0 || start > periods.length) return invalid(['page_token: is not a page token this list gave out']);
+    const hasMore = start + size < periods.length;
+    return ok({
+      code: 0,
+      msg: 'success',
+      data: {
+        has_more: hasMore,
+        // Given only when there is more, as the page says.
+        ...(hasMore && { page_token: Buffer.from(String(start + size)).toString('base64url') }),
+        items: periods.slice(start, start + size).map((p) => ({
+          id: p.id,
+          zh_name: p.zh_name,
+          en_name: p.en_name,
+          status: p.status,
+          period_start_time: String(p.start),
+          period_end_time: String(p.end),
+        })),
+      },
+    });
+  }
+
+  /** offset and limit are required strings; period_ids a repeated key of at most 10 ids. */
+  function listUserOkrs(call: Call, caller: Caller): Reply {
+    if (!caller.okrReadScope) return scopeMissing(['okr:okr:readonly', 'okr:okr']);
+    const query = call.url.searchParams;
+    const problems: string[] = [];
+    const idType = query.get('user_id_type') ?? 'open_id';
+    if (!['open_id', 'union_id', 'user_id', 'people_admin_id'].includes(idType)) problems.push('user_id_type: must be open_id, union_id, user_id or people_admin_id');
+    const offsetText = query.get('offset');
+    const limitText = query.get('limit');
+    if (offsetText === null || !/^\d+$/.test(offsetText)) problems.push('offset: is required, a string of digits');
+    if (limitText === null || !/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 10) problems.push('limit: is required, from 1 to 10');
+    const periodIds = query.getAll('period_ids');
+    if (periodIds.length > 10) problems.push('period_ids: at most 10');
+    if (periodIds.some((id) => !/^\d+$/.test(id))) problems.push('period_ids: each must be one period id (repeat the key for several)');
+    const lang = query.get('lang');
+    if (lang !== null && lang !== 'zh_cn' && lang !== 'en_us') problems.push('lang: must be zh_cn or en_us');
+    const unknown = [...query.keys()].filter((k) => !['user_id_type', 'offset', 'limit', 'period_ids', 'lang'].includes(k));
+    if (unknown.length) problems.push(`unknown parameters: ${unknown.join(', ')}`);
+    if (problems.length) return invalid(problems);
+    const user = users.find((u) => (idType === 'user_id' ? u.userId : u.openId) === call.id);
+    if (!user) return fail(400, 1001003, `user not found: ${call.id}`);
+    const okrs = user.okrs.filter((o) => periodIds.length === 0 || periodIds.includes(o.periodId));
+    const offset = Number(offsetText);
+    return ok({
+      code: 0,
+      msg: 'success',
+      data: {
+        total: okrs.length,
+        okr_list: okrs.slice(offset, offset + Number(limitText)).map((okr) => ({
+          id: okr.id,
+          permission: 1,
+          period_id: okr.periodId,
+          name: okr.name,
+          confirm_status: 4,
+          objective_list: okr.objectives.map((o) =>
+            o.permission === 0
+              ? { id: o.id, permission: 0 }
+              : {
+                  id: o.id,
+                  permission: 1,
+                  content: o.content,
+                  progress_report: '',
+                  score: 0,
+                  weight: 100,
+                  progress_rate: { percent: 0, status: '-1' },
+                  kr_list: o.keyResults.map((kr) => ({ id: kr.id, content: kr.content, score: 0, kr_weight: 0, progress_rate: { percent: 0, status: '-1' }, deadline: '0' })),
+                  deadline: '0',
+                },
+          ),
+        })),
+      },
+    });
+  }
+
+  /** Emails to ids; an unknown address comes back as an entry without user_id (whether Feishu leaves it out instead is unconfirmed). */
+  function userIds(call: Call, caller: Caller): Reply {
+    if (!caller.contactScope) return scopeMissing(['contact:user.id:readonly']);
+    if (!caller.tenant) return invalid(['this API takes a tenant_access_token only']);
+    const idType = call.url.searchParams.get('user_id_type') ?? 'open_id';
+    if (idType !== 'open_id' && idType !== 'user_id' && idType !== 'union_id') return invalid(['user_id_type: must be open_id, union_id or user_id']);
+    const json = readJson(call.req, call.body);
+    if (!json.ok) return invalid([json.problem]);
+    const { emails, mobiles } = (json.value ?? {}) as { emails?: unknown; mobiles?: unknown };
+    if (emails !== undefined && (!Array.isArray(emails) || emails.length > 50 || emails.some((e) => typeof e !== 'string'))) {
+      return invalid(['emails: must be a list of at most 50 strings']);
+    }
+    if (mobiles !== undefined) return invalid(['mobiles: this fake knows no phone numbers']);
+    return ok({
+      code: 0,
+      msg: 'success',
+      data: {
+        user_list: ((emails ?? []) as string[]).map((email) => {
+          const user = users.find((u) => u.email?.toLowerCase() === email.toLowerCase());
+          return user ? { user_id: idType === 'user_id' ? user.userId : user.openId, email } : { email };
+        }),
+      },
+    });
+  }
+
   function answer(call: Call): Reply | Promise<Reply> {
     if (call.endpoint.route === 'token') return issueToken(call);
+    if (call.endpoint.route === 'webhook') return receiveWebhook(call);
     const caller = authenticate(call.req.headers);
     if ('status' in caller) return caller;
     const limited = overRateLimit(`${call.endpoint.template} ${caller.rateKey}`);
@@ -407,6 +634,12 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         return listRecords(call);
       case 'upload':
         return uploadImage(call, caller);
+      case 'periods':
+        return listPeriods(call, caller);
+      case 'okrs':
+        return listUserOkrs(call, caller);
+      case 'user-ids':
+        return userIds(call, caller);
     }
   }
 
@@ -463,7 +696,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;
 
-  return {
+  const fake: FakeFeishu = {
     url: `http://127.0.0.1:${port}`,
     close: () => closeServer(server),
     records,
@@ -473,7 +706,22 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     apps,
     okrs,
     tokens,
+    listOrder: options.listOrder ?? 'newest-first',
+    bots,
+    messages,
+    periods,
+    users,
   };
+  return fake;
+}
+
+/** The records, given newest first, in the order a list answers them. */
+function ordered(newestFirst: StoredRecord[], order: ListOrder): StoredRecord[] {
+  if (order === 'newest-first') return newestFirst;
+  if (order === 'oldest-first') return [...newestFirst].reverse();
+  // A fixed shuffle: every second record from the second on, then the others. From three
+  // records on it is neither newest nor oldest first, and it stays the same from page to page.
+  return [...newestFirst.filter((_, i) => i % 2 === 1), ...newestFirst.filter((_, i) => i % 2 === 0)];
 }
 
 function ok(body: Record<string, unknown>): Reply {
@@ -486,6 +734,11 @@ function fail(status: number, code: number, msg: string): Reply {
 
 function invalid(problems: string[]): Reply {
   return fail(400, 1001001, `invalid parameters: ${problems.join('; ')}`);
+}
+
+/** What Feishu's gateway answers an app that lacks every scope an API accepts. */
+function scopeMissing(scopes: string[]): Reply {
+  return fail(400, 99991672, `Access denied. One of the following scopes is required: [${scopes.join(', ')}].`);
 }
 
 function noWriteScope(): Reply {

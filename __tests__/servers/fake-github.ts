@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { closeServer, readBody, type LoggedRequest } from './fake-feishu.js';
+import { parseSearch, search, SearchRejected } from './fake-search.js';
 
 export type { LoggedRequest };
 
@@ -26,6 +27,8 @@ export type { LoggedRequest };
 // repository, milestone(number), issues / pullRequests (labels, states, filterBy.since,
 // orderBy, first/after), their nodes (stateReason folds DUPLICATE into NOT_PLANNED unless
 // asked with enableDuplicate, as GitHub does), and rateLimit with GitHub's cost formula.
+// Issue search (REST GET /search/issues, GraphQL search(type: ISSUE)) follows GitHub's
+// documented syntax (fake-search.ts), across every repository, capped at 1,000 results.
 
 export interface FakeMilestone {
   number: number;
@@ -53,6 +56,7 @@ export interface FakeItem {
   labels: string[];
   milestone?: number;
   comments?: number;
+  assignees?: string[];
 }
 
 export interface FakeRepo {
@@ -70,16 +74,65 @@ export interface FakeGitHubOptions {
    * still open, as a real GitHub shows them at that moment. Default: every item as seeded.
    */
   now?: string;
+  /** GitHub projects (v2) of organisations and users, served over GraphQL. */
+  projects?: FakeProject[];
+}
+
+/** A field of a project; GitHub's own fields (Title, Assignees, Labels, Milestone, Repository) are added. */
+export interface FakeProjectField {
+  name: string;
+  dataType: 'SINGLE_SELECT' | 'ITERATION' | 'NUMBER' | 'TEXT' | 'DATE';
+  /** SINGLE_SELECT: the option names. */
+  options?: string[];
+  /** ITERATION: every iteration; `completed` ones are listed as GitHub lists past iterations. */
+  iterations?: { title: string; startDate: string; duration: number; completed?: boolean }[];
+}
+
+/** A field's value on an item: a single-select option, an iteration's title, a number or a text. */
+export interface FakeFieldValue {
+  value: string | number;
+  updatedAt: string;
+}
+
+export interface FakeProjectItem {
+  /** An issue or pull request of a seeded repository, a draft issue, or an item the token cannot see. */
+  content: { repository: string; number: number } | { draft: { title: string; created_at: string; updated_at: string; creator: string } } | 'redacted';
+  /** By field name. */
+  values?: Record<string, FakeFieldValue>;
+  archived?: boolean;
+}
+
+export interface FakeProject {
+  owner: string;
+  ownerType: 'Organization' | 'User';
+  number: number;
+  title: string;
+  fields: FakeProjectField[];
+  items: FakeProjectItem[];
+  /** The token lacks read:project: GitHub answers FORBIDDEN, as it does to the default GITHUB_TOKEN. */
+  forbidden?: boolean;
 }
 
 /**
- * The next matching request answers `status` (with `message` and `headers`), or, for GraphQL,
- * `errors` (HTTP 200 with an `errors` list and no data); consumed in order.
+ * The next matching request (of that `page` of a list when given; `times` in a row, Infinity
+ * for always) answers `status` (with `message` and `headers`), or, for GraphQL, `errors`
+ * (HTTP 200 with an `errors` list and no data); consumed in order. Or its own answer comes
+ * broken: `cut` (its headers with the whole body's content-length, `afterBytes` of the body,
+ * then a reset connection), `stall` (the same, then nothing more: `onStall` is called),
+ * `truncate` (only `afterBytes` of the body, with a content-length that says so),
+ * `empty` (HTTP 200 with its headers and no body), `link` (whole, with its Link rel="next"
+ * pointing at page `next`), or `rewrite` (its body as `rewrite` changes it).
  */
-export type GitHubFault = { route: 'milestones' | 'labels' | 'issues' | 'graphql' | 'any'; times?: number } & (
+export type GitHubFault = { route: 'milestones' | 'labels' | 'issues' | 'graphql' | 'search' | 'any'; times?: number; page?: number } & (
   | { kind: 'status'; status: number; message?: string; headers?: Record<string, string> }
   | { kind: 'errors'; message?: string }
+  | { kind: 'cut' | 'stall' | 'truncate'; afterBytes: number }
+  | { kind: 'empty' }
+  | { kind: 'link'; next: number }
+  | { kind: 'rewrite'; rewrite: (body: unknown) => unknown }
 );
+type BodyFault = Extract<GitHubFault, { kind: 'cut' | 'stall' | 'truncate' | 'empty' | 'link' | 'rewrite' }>;
+const isBodyFault = (fault: GitHubFault): fault is BodyFault => ['cut', 'stall', 'truncate', 'empty', 'link', 'rewrite'].includes(fault.kind);
 
 export interface FakeGitHub {
   url: string;
@@ -88,6 +141,10 @@ export interface FakeGitHub {
   faults: GitHubFault[];
   /** The seeded state; tests may change it between runs. */
   repos: Record<string, FakeRepo>;
+  /** Called when a `stall` fault has sent what it sends. */
+  onStall: (() => void) | undefined;
+  /** REST search answers `incomplete_results: true`, as GitHub does when a search times out. */
+  searchTimesOut: boolean;
 }
 
 interface Reply {
@@ -96,7 +153,7 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-type Route = 'repo' | 'milestones' | 'labels' | 'issues' | 'graphql';
+type Route = 'repo' | 'milestones' | 'labels' | 'issues' | 'graphql' | 'search';
 
 const SERVER_URL = 'https://github.com';
 const DOCS_URL = 'https://docs.github.com/rest';
@@ -119,16 +176,22 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   let rateLimitUsed = 0;
   let graphqlPointsUsed = 0;
   let apiUrl = '';
+  const fake: FakeGitHub = { url: '', close: () => closeServer(server), requests, faults, repos, onStall: undefined, searchTimesOut: false };
   const view = (repo: FakeRepo): FakeRepo => (options.now === undefined ? repo : repoAt(repo, Date.parse(options.now)));
 
-  function takeFault(route: Route | undefined): GitHubFault | undefined {
-    const index = faults.findIndex((f) => f.route === 'any' || f.route === route);
+  function takeFault(route: Route | undefined, url: URL, body: boolean): GitHubFault | undefined {
+    const page = Number(url.searchParams.get('page') ?? '1');
+    const index = faults.findIndex((f) => (f.route === 'any' || f.route === route) && (f.page === undefined || f.page === page) && isBodyFault(f) === body);
     const fault = faults[index];
     if (!fault) return undefined;
     const left = (fault.times ?? 1) - 1;
     if (left > 0) fault.times = left;
     else faults.splice(index, 1);
     return fault;
+  }
+
+  function allRepos(): Record<string, FakeRepo> {
+    return Object.fromEntries(Object.entries(repos).map(([name, repo]) => [name, view(repo)]));
   }
 
   function findRepo(owner: string, name: string): { fullName: string; repo: FakeRepo } | undefined {
@@ -139,22 +202,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   }
 
   function answer(req: IncomingMessage, url: URL, body: string): Reply {
-    const match = /^\/repos\/([^/]+)\/([^/]+)(?:\/(milestones|labels|issues)(?:\/(\d+))?)?$/.exec(url.pathname);
-    const route: Route | undefined =
-      url.pathname === '/graphql' && req.method === 'POST' ? 'graphql' : match && req.method === 'GET' ? ((match[3] as Route | undefined) ?? 'repo') : undefined;
-
-    const fault = takeFault(route);
+    const { match, route } = routeOf(req, url);
+    const fault = takeFault(route, url, false);
     if (fault?.kind === 'errors') return { status: 200, body: { data: null, errors: [{ message: fault.message ?? GRAPHQL_FAILURE }] } };
-    if (fault) {
+    if (fault?.kind === 'status') {
       return { status: fault.status, body: error(fault.status, fault.message), headers: fault.headers };
     }
     const credentials = /^(?:token|bearer) (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (credentials !== options.token) return { status: 401, body: error(401) };
     if (route === 'graphql') {
-      const answered = answerGraphql(body, findRepo, () => graphqlPointsUsed);
+      const answered = answerGraphql(body, findRepo, () => graphqlPointsUsed, (login) => findOwner(login, options.projects ?? [], repos, findRepo), allRepos);
       graphqlPointsUsed += answered.cost;
       return { status: 200, body: answered.body, headers: { 'x-ratelimit-resource': 'graphql' } };
     }
+    if (route === 'search') return searchIssues(url, apiUrl, allRepos(), fake.searchTimesOut);
     if (!match || !route) return { status: 404, body: error(404) };
 
     const found = findRepo(decodeURIComponent(match[1] ?? ''), decodeURIComponent(match[2] ?? ''));
@@ -200,8 +261,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     };
     requests.push(logged);
     rateLimitUsed += 1;
+    const broken = takeFault(routeOf(req, url).route, url, true) as BodyFault | undefined;
     const reply = answer(req, url, body);
     logged.status = reply.status;
+    if (broken?.kind === 'link') {
+      const next = new URL(url.pathname + url.search, apiUrl);
+      next.searchParams.set('page', String(broken.next));
+      const others = (reply.headers?.['link'] ?? '').split(', ').filter((l) => l && !l.endsWith('rel="next"'));
+      reply.headers = { ...reply.headers, link: [`<${next.href}>; rel="next"`, ...others].join(', ') };
+    }
+    const whole = Buffer.from(broken?.kind === 'empty' ? '' : JSON.stringify(broken?.kind === 'rewrite' ? broken.rewrite(reply.body) : reply.body));
+    const bytes = broken?.kind === 'truncate' ? whole.subarray(0, broken.afterBytes) : whole;
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
       'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
@@ -212,8 +282,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       'x-ratelimit-used': String(rateLimitUsed),
       'x-ratelimit-resource': 'core',
       ...reply.headers,
+      'content-length': String(bytes.byteLength),
     });
-    res.end(JSON.stringify(reply.body));
+    if (broken?.kind === 'cut' || broken?.kind === 'stall') {
+      const kind = broken.kind;
+      res.write(bytes.subarray(0, broken.afterBytes), () => {
+        if (kind === 'cut') res.socket?.resetAndDestroy();
+        else fake.onStall?.();
+      });
+      return;
+    }
+    res.end(bytes);
   }
 
   const server = createServer((req, res) => {
@@ -226,7 +305,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return { url: apiUrl, close: () => closeServer(server), requests, faults, repos };
+  fake.url = apiUrl;
+  return fake;
+}
+
+/** The REST route a request is for, with the parts of its path. */
+function routeOf(req: IncomingMessage, url: URL): { match: RegExpExecArray | null; route: Route | undefined } {
+  const match = /^\/repos\/([^/]+)\/([^/]+)(?:\/(milestones|labels|issues)(?:\/(\d+))?)?$/.exec(url.pathname);
+  const route: Route | undefined =
+    url.pathname === '/graphql' && req.method === 'POST'
+      ? 'graphql'
+      : url.pathname === '/search/issues' && req.method === 'GET'
+        ? 'search'
+        : match && req.method === 'GET' ? ((match[3] as Route | undefined) ?? 'repo') : undefined;
+  return { match, route };
 }
 
 interface Invalid {
@@ -443,8 +535,8 @@ class Shapes {
       labels: item.labels.map((name) => this.label(name)),
       state: item.state,
       locked: false,
-      assignee: null,
-      assignees: [],
+      assignee: item.assignees?.[0] ? this.user(item.assignees[0]) : null,
+      assignees: (item.assignees ?? []).map((login) => this.user(login)),
       milestone: milestone ? this.milestone(milestone) : null,
       comments: item.comments ?? 0,
       created_at: item.created_at,
@@ -567,7 +659,13 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
 type Found = { fullName: string; repo: FakeRepo } | undefined;
 
 /** Validates and runs one GraphQL request; `cost` is what it charges. */
-function answerGraphql(body: string, findRepo: (owner: string, name: string) => Found, pointsUsed: () => number): { body: unknown; cost: number } {
+function answerGraphql(
+  body: string,
+  findRepo: (owner: string, name: string) => Found,
+  pointsUsed: () => number,
+  findOwner: (login: string) => Record<string, unknown> | null = () => null,
+  allRepos: () => Record<string, FakeRepo> = () => ({}),
+): { body: unknown; cost: number } {
   const schema = githubGraphqlSchema();
   let request: { query?: unknown; variables?: unknown };
   let document: DocumentNode;
@@ -588,10 +686,23 @@ function answerGraphql(body: string, findRepo: (owner: string, name: string) => 
       if (!found) throw new Error(`Could not resolve to a Repository with the name '${owner}/${name}'.`);
       return repositoryNode(found.fullName, found.repo);
     },
+    repositoryOwner: ({ login }: { login: string }) => findOwner(login),
+    search: (args: { query: string; type: string } & ConnectionArgs) => {
+      if (args.type !== 'ISSUE') throw new Error(`the fake searches issues only, not ${args.type}`);
+      const found = search(parseSearch(args.query), allRepos());
+      const connection = page('search', found.slice(0, SEARCH_CAP), args, (f) => itemNode(f.item, f.fullName, f.repo));
+      return { ...connection, issueCount: found.length };
+    },
     rateLimit: () => ({ cost, limit: GRAPHQL_POINTS, remaining: Math.max(0, GRAPHQL_POINTS - used), used, nodeCount: 0, resetAt: iso(Date.now() + 3600_000) }),
   };
   const result = executeSync({ schema, document, variableValues: variables, rootValue });
-  return { body: JSON.parse(JSON.stringify(result)) as unknown, cost };
+  const answer = JSON.parse(JSON.stringify(result)) as { errors?: Record<string, unknown>[] };
+  // GitHub names the kind of a failure (NOT_FOUND, FORBIDDEN) in each error's `type`.
+  result.errors?.forEach((e, i) => {
+    const type = (e.originalError as { type?: string } | undefined)?.type;
+    if (type) answer.errors![i]!['type'] = type;
+  });
+  return { body: answer, cost };
 }
 
 interface ConnectionArgs {
@@ -618,6 +729,38 @@ function repositoryNode(fullName: string, repo: FakeRepo): Record<string, unknow
       return m && { number: m.number, title: m.title, ...lists(repo.items.filter((i) => i.milestone === number)) };
     },
   };
+}
+
+/** GitHub's search gives at most this many results of one search. */
+const SEARCH_CAP = 1000;
+
+/** REST issue search: q, sort (created, updated, comments), order, per_page and page, as GitHub pages it. */
+function searchIssues(url: URL, apiUrl: string, repos: Record<string, FakeRepo>, timesOut: boolean): Reply {
+  const q = url.searchParams.get('q');
+  if (!q) return validationFailed('Search', { field: 'q', value: '' });
+  const parsed = parseSearch(q);
+  const sort = url.searchParams.get('sort');
+  if (sort) {
+    if (!['created', 'updated', 'comments'].includes(sort)) return validationFailed('Search', { field: 'sort', value: sort });
+    parsed.sort = { field: sort as 'created', direction: url.searchParams.get('order') === 'asc' ? 'asc' : 'desc' };
+  }
+  let found: ReturnType<typeof search>;
+  try {
+    found = search(parsed, repos);
+  } catch (e) {
+    if (!(e instanceof SearchRejected)) throw e;
+    return { status: 422, body: { message: 'Validation Failed', errors: [{ message: e.message, resource: 'Search', field: 'q', code: 'invalid' }], documentation_url: DOCS_URL, status: '422' } };
+  }
+  const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30) || 30);
+  const pageNumber = Number(url.searchParams.get('page') ?? 1) || 1;
+  if (pageNumber * perPage > SEARCH_CAP && (pageNumber - 1) * perPage >= SEARCH_CAP) {
+    return { status: 422, body: { message: 'Only the first 1000 search results are available', documentation_url: DOCS_URL, status: '422' } };
+  }
+  const listed = paginate(found.slice(0, SEARCH_CAP), url, apiUrl, (f) => ({
+    ...new Shapes(apiUrl, f.fullName, f.repo).issue(f.item),
+    score: 1,
+  }));
+  return { ...listed, body: { total_count: found.length, incomplete_results: timesOut, items: listed.body } };
 }
 
 /** Which items a `states` value holds: issues OPEN / CLOSED, pull requests OPEN / CLOSED (unmerged) / MERGED. */
@@ -700,5 +843,101 @@ function itemNode(item: FakeItem, fullName: string, repo: FakeRepo): Record<stri
     author: bot === undefined ? { __typename: 'User', login: item.user } : { __typename: 'Bot', login: bot },
     milestone: milestone ? { number: milestone.number, title: milestone.title } : null,
     labels: (args: ConnectionArgs) => page('labels', item.labels, args, (name) => ({ name })),
+    repository: { nameWithOwner: fullName },
+  };
+}
+
+/** An error GitHub gives with a `type`, as it does for a project that is missing or refused. */
+const typedError = (type: string, message: string): Error => Object.assign(new Error(message), { type });
+
+const BUILT_IN_FIELDS: FakeProjectField[] = [
+  { name: 'Title', dataType: 'TEXT' },
+  { name: 'Assignees', dataType: 'TEXT' },
+  { name: 'Labels', dataType: 'TEXT' },
+  { name: 'Milestone', dataType: 'TEXT' },
+  { name: 'Repository', dataType: 'TEXT' },
+];
+const BUILT_IN_TYPES: Record<string, string> = { Title: 'TITLE', Assignees: 'ASSIGNEES', Labels: 'LABELS', Milestone: 'MILESTONE', Repository: 'REPOSITORY' };
+
+const iterationId = (field: string, title: string): string => createHash('sha1').update(`${field} ${title}`).digest('hex').slice(0, 8);
+const optionId = (field: string, name: string): string => createHash('sha1').update(`${field} ${name}`).digest('hex').slice(0, 8);
+
+/** `repositoryOwner(login:)`: an organisation or user, with its projects; null for a login nobody has. */
+function findOwner(login: string, projects: FakeProject[], repos: Record<string, FakeRepo>, findRepo: (owner: string, name: string) => Found): Record<string, unknown> | null {
+  const owned = projects.filter((p) => p.owner.toLowerCase() === login.toLowerCase());
+  const ownsRepo = Object.keys(repos).some((name) => name.split('/')[0]!.toLowerCase() === login.toLowerCase());
+  if (!owned.length && !ownsRepo) return null;
+  const type = owned[0]?.ownerType ?? 'Organization';
+  return {
+    __typename: type,
+    login: owned[0]?.owner ?? login,
+    projectV2: ({ number }: { number: number }) => {
+      const project = owned.find((p) => p.number === number);
+      if (!project) throw typedError('NOT_FOUND', `Could not resolve to a ProjectV2 with the number ${number}.`);
+      if (project.forbidden) throw typedError('FORBIDDEN', 'Resource not accessible by integration');
+      return projectNode(project, findRepo);
+    },
+  };
+}
+
+function projectNode(project: FakeProject, findRepo: (owner: string, name: string) => Found): Record<string, unknown> {
+  const fields = [...BUILT_IN_FIELDS, ...project.fields];
+  const fieldNode = (field: FakeProjectField): Record<string, unknown> => {
+    const common = { id: nodeId('ProjectV2Field', numericId(field.name)), name: field.name, dataType: BUILT_IN_TYPES[field.name] ?? field.dataType };
+    if (field.dataType === 'SINGLE_SELECT') {
+      return { __typename: 'ProjectV2SingleSelectField', ...common, options: () => (field.options ?? []).map((name) => ({ id: optionId(field.name, name), name })) };
+    }
+    if (field.dataType === 'ITERATION') {
+      const shape = (i: NonNullable<FakeProjectField['iterations']>[number]) => ({ id: iterationId(field.name, i.title), title: i.title, startDate: i.startDate, duration: i.duration });
+      const all = field.iterations ?? [];
+      return {
+        __typename: 'ProjectV2IterationField',
+        ...common,
+        configuration: { duration: all[0]?.duration ?? 14, startDay: 1, iterations: all.filter((i) => !i.completed).map(shape), completedIterations: all.filter((i) => i.completed).map(shape) },
+      };
+    }
+    return { __typename: 'ProjectV2Field', ...common };
+  };
+  const valueNode = (item: FakeProjectItem, name: string): Record<string, unknown> | null => {
+    const field = fields.find((f) => f.name === name);
+    const value = item.values?.[name];
+    if (!field || !value) return null;
+    const common = { id: nodeId('ProjectV2ItemFieldValue', numericId(`${name} ${value.value}`)), updatedAt: value.updatedAt, createdAt: value.updatedAt };
+    switch (field.dataType) {
+      case 'SINGLE_SELECT':
+        return { __typename: 'ProjectV2ItemFieldSingleSelectValue', ...common, name: String(value.value), optionId: optionId(name, String(value.value)) };
+      case 'ITERATION': {
+        const iteration = field.iterations?.find((i) => i.title === value.value);
+        if (!iteration) throw new Error(`the fake project has no iteration "${value.value}" in ${name}`);
+        return { __typename: 'ProjectV2ItemFieldIterationValue', ...common, iterationId: iterationId(name, iteration.title), title: iteration.title, startDate: iteration.startDate, duration: iteration.duration };
+      }
+      case 'NUMBER':
+        return { __typename: 'ProjectV2ItemFieldNumberValue', ...common, number: Number(value.value) };
+      default:
+        return { __typename: field.dataType === 'DATE' ? 'ProjectV2ItemFieldDateValue' : 'ProjectV2ItemFieldTextValue', ...common, text: String(value.value), date: String(value.value) };
+    }
+  };
+  const itemNode_ = (item: FakeProjectItem, index: number): Record<string, unknown> => {
+    const common = { id: nodeId('ProjectV2Item', numericId(`${project.owner} ${project.number} ${index}`)), isArchived: Boolean(item.archived), fieldValueByName: ({ name }: { name: string }) => valueNode(item, name) };
+    if (item.content === 'redacted') return { ...common, type: 'REDACTED', content: null, createdAt: iso(0), updatedAt: iso(0) };
+    if ('draft' in item.content) {
+      const draft = item.content.draft;
+      const creator = { __typename: 'User', login: draft.creator };
+      return { ...common, type: 'DRAFT_ISSUE', createdAt: draft.created_at, updatedAt: draft.updated_at, content: { __typename: 'DraftIssue', title: draft.title, createdAt: draft.created_at, updatedAt: draft.updated_at, creator } };
+    }
+    const { repository, number } = item.content;
+    const [owner = '', name = ''] = repository.split('/');
+    const found = findRepo(owner, name);
+    const content = found?.repo.items.find((i) => i.number === number);
+    if (!found || !content) throw new Error(`the fake project refers to ${repository}#${number}, which is not seeded`);
+    return { ...common, type: content.kind === 'pull' ? 'PULL_REQUEST' : 'ISSUE', createdAt: content.created_at, updatedAt: content.updated_at, content: itemNode(content, found.fullName, found.repo) };
+  };
+  return {
+    __typename: 'ProjectV2',
+    number: project.number,
+    title: project.title,
+    url: `${SERVER_URL}/${project.ownerType === 'User' ? 'users' : 'orgs'}/${project.owner}/projects/${project.number}`,
+    fields: (args: ConnectionArgs) => page('fields', fields, args, fieldNode),
+    items: (args: ConnectionArgs) => page('items', project.items.map((item, index) => ({ item, index })), args, ({ item, index }) => itemNode_(item, index)),
   };
 }

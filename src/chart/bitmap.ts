@@ -1,4 +1,4 @@
-import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
+import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph, WIDE_GLYPH_WIDTH, wideGlyph } from './font.js';
 
 // A small RGB drawing surface: rectangles, thick lines and bitmap text, enough for a chart.
 
@@ -28,8 +28,18 @@ export class Bitmap {
   }
 
   rect(x: number, y: number, width: number, height: number, color: Rgb): void {
-    for (let row = Math.round(y); row < Math.round(y + height); row++) {
-      for (let col = Math.round(x); col < Math.round(x + width); col++) this.set(col, row, color);
+    // Clipped once here rather than pixel by pixel: the chart fills many small squares.
+    const left = Math.max(0, Math.round(x));
+    const right = Math.min(this.width, Math.round(x + width));
+    const top = Math.max(0, Math.round(y));
+    const bottom = Math.min(this.height, Math.round(y + height));
+    const [r, g, b] = color;
+    for (let row = top; row < bottom; row++) {
+      for (let at = (row * this.width + left) * 3, end = (row * this.width + right) * 3; at < end; at += 3) {
+        this.pixels[at] = r;
+        this.pixels[at + 1] = g;
+        this.pixels[at + 2] = b;
+      }
     }
   }
 
@@ -45,24 +55,33 @@ export class Bitmap {
     }
   }
 
+  /** How far the pen moves after a character at `scale`: its ink and a one-unit gap. */
+  private static advance(char: string, scale: number): number {
+    return wideGlyph(char) ? (WIDE_GLYPH_WIDTH * scale) / 2 + scale : (GLYPH_WIDTH + 1) * scale;
+  }
+
   /** Width in pixels of `text` drawn at `scale`. */
   static textWidth(text: string, scale: number): number {
-    return text.length === 0 ? 0 : (text.length * (GLYPH_WIDTH + 1) - 1) * scale;
+    const chars = [...text];
+    return chars.length === 0 ? 0 : chars.reduce((width, char) => width + Bitmap.advance(char, scale), 0) - scale;
   }
 
   static textHeight(scale: number): number {
     return GLYPH_HEIGHT * scale;
   }
 
-  /** Draws `text` with its top left corner at (x, y). */
+  /** Draws `text` with its top left corner at (x, y); wide glyphs use half-size pixels. */
   text(x: number, y: number, text: string, color: Rgb, scale: number): void {
-    [...text].forEach((char, index) => {
-      const left = x + index * (GLYPH_WIDTH + 1) * scale;
-      glyph(char).forEach((row, r) => {
-        for (let c = 0; c < GLYPH_WIDTH; c++) {
-          if (row[c] === '#') this.rect(left + c * scale, y + r * scale, scale, scale, color);
+    let left = x;
+    for (const char of text) {
+      const wide = wideGlyph(char);
+      const unit = wide ? scale / 2 : scale;
+      (wide ?? glyph(char)).forEach((row, r) => {
+        for (let c = 0; c < row.length; c++) {
+          if (row[c] === '#') this.rect(left + c * unit, y + r * unit, unit, unit, color);
         }
       });
-    });
+      left += Bitmap.advance(char, scale);
+    }
   }
 }

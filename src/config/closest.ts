@@ -4,7 +4,7 @@
  * Edit distance between two strings: insertions, deletions, substitutions and swaps of two
  * neighbouring characters each cost 1 (a swap is the commonest typo: "lables").
  */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   // rows[i][j]: distance between the first i characters of a and the first j of b.
   const rows: number[][] = [];
   for (let i = 0; i <= a.length; i++) {

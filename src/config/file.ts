@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { checkRegularFile, openToRead, resolveInsideWorkspace, WorkspaceFileError } from './inside-workspace.js';
 
 // Reading the mapping file, and the error that lists its problems. Kept apart from the parser
 // (yaml, zod) so that a run without a mapping file fails before loading either.
@@ -37,19 +37,33 @@ const DEFAULT_CONFIG = '.github/okr-progress.yml';
 /** A ConfigError about the whole file. */
 export const fileProblem = (file: string, message: string): ConfigError => new ConfigError([{ file, line: 0, col: 0, path: '', message }]);
 
-/** The text of the mapping file, or a ConfigError that says why it cannot be had. */
-export async function readMappingText(absPath: string, displayPath: string): Promise<string> {
+const isDirectory = (displayPath: string): ConfigError =>
+  fileProblem(displayPath, `is a directory, not a file; set the "config" input to the mapping file's path (default ${DEFAULT_CONFIG})`);
+
+/** The text of the mapping file, or a ConfigError (or WorkspaceFileError) that says why it cannot be had. */
+export async function readMappingText(absPath: string, displayPath: string, workspace?: string): Promise<string> {
   const cannotRead = (error: NodeJS.ErrnoException): never => {
+    if (error instanceof WorkspaceFileError) throw error;
     throw error.code === 'ENOENT'
-      ? fileProblem(displayPath, `not found (looked for ${absPath}); add the mapping file there, or set the "config" input to its path (default ${DEFAULT_CONFIG})`)
-      : fileProblem(displayPath, `cannot be read: ${error.message}`);
+      ? fileProblem(displayPath, `not found (looked for ${absPath}); if the file is in the repository, add a step \`- uses: actions/checkout@v4\` before this action so that the workspace holds it; otherwise add the mapping file there, or set the "config" input to its path (default ${DEFAULT_CONFIG})`)
+      : error.code === 'EISDIR'
+        ? isDirectory(displayPath)
+        : fileProblem(displayPath, `cannot be read: ${error.message}`);
   };
-  const info = await stat(absPath).catch(cannotRead);
-  if (info.isDirectory()) {
-    throw fileProblem(displayPath, `is a directory, not a file; set the "config" input to the mapping file's path (default ${DEFAULT_CONFIG})`);
+  const rule = { input: 'config', given: displayPath, what: 'the mapping file' };
+  // With a workspace (always, in a run), the file read is the real file, and inside it.
+  const file = workspace === undefined ? absPath : await resolveInsideWorkspace(absPath, workspace, rule).catch(cannotRead);
+  const handle = await openToRead(file, workspace !== undefined).catch(cannotRead);
+  try {
+    // Checked on the opened file, so that what is read is what was checked.
+    const info = await handle.stat();
+    if (info.isDirectory()) throw isDirectory(displayPath);
+    checkRegularFile(info, rule);
+    if (info.size > MAX_BYTES) {
+      throw fileProblem(displayPath, `is ${info.size} bytes, more than the 1 MiB a mapping file may have; is "config" pointing at the right file?`);
+    }
+    return await handle.readFile('utf8').catch(cannotRead);
+  } finally {
+    await handle.close();
   }
-  if (info.size > MAX_BYTES) {
-    throw fileProblem(displayPath, `is ${info.size} bytes, more than the 1 MiB a mapping file may have; is "config" pointing at the right file?`);
-  }
-  return readFile(absPath, 'utf8').catch(cannotRead);
 }

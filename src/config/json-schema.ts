@@ -20,7 +20,7 @@ export function mappingJsonSchema(): Record<string, unknown> {
       // The rules that relate several keys of a target, as far as JSON Schema can say them.
       if (zodSchema === TargetSchema) {
         jsonSchema.oneOf = [{ required: ['key_result'] }, { required: ['objective'] }];
-        jsonSchema.anyOf = [{ required: ['milestone'] }, { required: ['labels'] }];
+        jsonSchema.anyOf = [{ required: ['milestone'] }, { required: ['labels'] }, { required: ['project'] }, { required: ['query'] }, { required: ['metric'] }];
       }
     },
   });

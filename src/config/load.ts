@@ -42,7 +42,9 @@ export function parseMappingDocument(text: string, displayPath: string): LoadedM
     const jsonError = json ? jsonSyntaxError(text) : undefined;
     if (jsonError) throw new ConfigError([problemAt(jsonError.offset, '', `JSON syntax error: ${jsonError.message}`)]);
     const kind = json ? 'JSON' : 'YAML';
-    throw new ConfigError(doc.errors.map((e) => problemAt(e.pos[0], '', `${kind} syntax error: ${syntaxMessage(e, text)}`)));
+    // Only the first: the parser's later errors mostly follow from it (one tab gives a dozen).
+    const first = doc.errors[0]!;
+    throw new ConfigError([problemAt(first.pos[0], '', `${kind} syntax error: ${syntaxMessage(first, text)}`)]);
   }
   // Nothing but white space and comments.
   if (doc.contents === null) throw fileProblem(displayPath, 'is empty; a mapping file needs "version: 1" and a list of targets');
@@ -150,6 +152,20 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 /** Messages for the schema's checks that carry none of their own. */
+// Values people write for another that is meant: country codes and names for a language.
+// Spelling alone would suggest "en" for "cn".
+const VALUE_ALIASES: Record<string, string> = {
+  cn: 'zh',
+  'zh-cn': 'zh',
+  zh_cn: 'zh',
+  'zh-hans': 'zh',
+  chinese: 'zh',
+  中文: 'zh',
+  english: 'en',
+  'en-us': 'en',
+  en_us: 'en',
+};
+
 function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const shown = describeValue(issue.input);
   switch (issue.code) {
@@ -166,7 +182,8 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_value': {
       const values = issue.values.map(String);
       const choices = values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : values[0];
-      const [suggestion] = typeof issue.input === 'string' ? closest(issue.input, values, 1) : [];
+      const alias = typeof issue.input === 'string' ? VALUE_ALIASES[issue.input.toLowerCase()] : undefined;
+      const [suggestion] = alias && values.includes(alias) ? [alias] : typeof issue.input === 'string' ? closest(issue.input, values, 1) : [];
       return `must be ${choices}, not ${shown}${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`;
     }
     case 'too_small':

@@ -1,4 +1,4 @@
-import { DEFAULTS, type MappingFile, type Target } from './schema.js';
+import { DEFAULT_DONE, DEFAULTS, type MappingFile, type Target } from './schema.js';
 
 type Setting = keyof typeof DEFAULTS;
 
@@ -16,7 +16,8 @@ export function resolveTargets(mapping: MappingFile, workflowRepository: string)
     const repository = entry.repository ?? workflowRepository;
     return {
       index,
-      name: entry.name,
+      // A query or a metric names its target when the mapping gives no name.
+      name: entry.name ?? entry.metric?.name ?? entry.query,
       targetId,
       targetType: entry.key_result !== undefined ? 3 : 2,
       repository,
@@ -34,9 +35,26 @@ export function resolveTargets(mapping: MappingFile, workflowRepository: string)
       openItems: setting('open_items'),
       closedItems: setting('closed_items'),
       riskTolerance: setting('risk_tolerance'),
-      sourceTitle: entry.source_title ?? defaults.source_title ?? `GitHub · ${repository}`,
+      sourceTitle: entry.source_title ?? defaults.source_title ?? (entry.project ? `GitHub · ${entry.project.owner} project ${entry.project.number}` : `GitHub · ${repository}`),
       language: setting('language'),
       chart: setting('chart'),
+      ...(entry.project && {
+        project: {
+          ...entry.project,
+          statusField: setting('status_field'),
+          done: entry.done ?? defaults.done ?? DEFAULT_DONE,
+          iteration: entry.iteration,
+          iterationField: setting('iteration_field'),
+          estimateField: entry.estimate_field ?? defaults.estimate_field,
+        },
+      }),
+      // v1.1's kinds, only where the file uses them: a v1 target stays what it was.
+      ...(entry.query !== undefined && { query: entry.query }),
+      ...(entry.assignees && { assignees: entry.assignees }),
+      ...(entry.authors && { authors: entry.authors }),
+      ...(entry.goal !== undefined && { goal: entry.goal }),
+      ...((entry.weights ?? defaults.weights) && { weights: entry.weights ?? defaults.weights, defaultWeight: setting('default_weight') }),
+      ...(entry.metric && { metric: entry.metric }),
     };
   });
 }

@@ -79,7 +79,7 @@ const ListedItem = z.object({
 
 /** `data` of GET /open-apis/okr/v2/{objectives|key_results}/:id/progresses */
 export const ListAnswerData = z.object({
-  has_more: z.boolean(),
+  has_more: z.boolean().nullish(),
   page_token: z.string().nullish(),
   items: z.array(ListedItem).nullish(),
 });

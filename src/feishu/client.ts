@@ -17,11 +17,14 @@ import {
   AmbiguousWriteError,
   explainFeishuError,
   FeishuError,
+  FeishuStoppedError,
   isRetryableCode,
   RATE_LIMITED,
-  TOKEN_EXPIRED,
+  refusesCredentials,
+  TOKEN_RENEWABLE,
   type ExplainContext,
 } from './errors.js';
+import { PeriodsAnswerData, toObjectives, toPeriod, UserIdsAnswerData, UserOkrsAnswerData, type ObjectiveText, type OkrPeriod } from './okrs.js';
 import { Pacer } from './pace.js';
 
 export interface FeishuLog {
@@ -56,6 +59,13 @@ export interface FeishuClientOptions {
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const RECORDS_PATH = '/open-apis/okr/v1/progress_records';
 const IMAGES_PATH = '/open-apis/okr/v1/images/upload';
+const PERIODS_PATH = '/open-apis/okr/v1/periods';
+const USER_OKRS_PATH = '/open-apis/okr/v1/users/:id/okrs';
+const USER_IDS_PATH = '/open-apis/contact/v3/users/batch_get_id';
+/** The most a users/:id/okrs page may hold (spec: 0 < limit <= 10). */
+const OKRS_PAGE_LIMIT = 10;
+/** The most emails one batch_get_id call takes. */
+const EMAILS_PER_CALL = 50;
 // Feishu counts a request when it arrives, which can be a little after we counted it as
 // sent: a slot is taken as free only a second after it left Feishu's one-minute window.
 const RATE_WINDOW_MS = 61_000;
@@ -66,6 +76,12 @@ const BACKOFF_CAP_MS = 16_000;
 const MAX_RATE_LIMIT_WAITS = 10;
 const DEFAULT_RATE_LIMIT_WAIT_S = 1;
 const MAX_RATE_LIMIT_WAIT_S = 60;
+// A tenant token is renewed this long before Feishu says it expires, as the official SDK
+// does, so that a long run never sends one that expires on the way.
+const TOKEN_RENEW_AHEAD_MS = 3 * 60_000;
+// 100 pages of 100 records: years of weekly records. A list longer than that is more likely a
+// server that never stops than a real history.
+const MAX_LIST_PAGES = 100;
 
 const silent: FeishuLog = { info() {}, warning() {}, debug() {} };
 
@@ -112,6 +128,15 @@ type Outcome =
 // Failures in these happen before a request leaves, so even a create may be sent again.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
+// A refused port or a host name that does not resolve will not change within the run (a
+// temporary DNS failure, EAI_AGAIN, may, and is retried).
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+
+/** Whether a connection failed in its TLS handshake: a certificate, a protocol, a proxy that is not TLS. */
+function isTlsFailure(code: string | undefined): boolean {
+  return code !== undefined && /CERT|SSL|TLS|^EPROTO$|UNABLE_TO_VERIFY|SIGNATURE/.test(code);
+}
+
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, errors } = error as { code?: unknown; errors?: unknown };
@@ -134,6 +159,10 @@ function networkTrouble(error: unknown): string {
     case 'EAI_AGAIN':
       return `the host name could not be resolved (${code})`;
     default: {
+      if (isTlsFailure(code)) {
+        const message = error instanceof Error ? error.message : String(error);
+        return `the TLS connection failed (${code}: ${message})`;
+      }
       const message = error instanceof Error ? error.message : String(error);
       return code ? `${message} (${code})` : message;
     }
@@ -166,7 +195,7 @@ function rateLimitWaitMs(reset: string | undefined): number {
  * The runner's proxy settings apply when there are any; undici's proxy agent is only built
  * then, since it warns that it is experimental whenever it is created.
  */
-function defaultDispatcher(): Dispatcher {
+export function defaultDispatcher(): Dispatcher {
   const env = process.env;
   const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => env[name]);
   return proxied ? new EnvHttpProxyAgent() : new Agent();
@@ -189,6 +218,10 @@ export class FeishuClient {
   private readonly dispatcher: Dispatcher;
   private readonly pacer: Pacer;
   private tenantToken: Promise<string> | undefined;
+  /** When the tenant token in hand is to be renewed (ms on `now`); undefined while one is being fetched. */
+  private tenantTokenRenewAt: number | undefined;
+  /** The first error after which no Feishu call of the run can succeed; later calls throw it without a request. */
+  private fatal: FeishuError | undefined;
   private requests = 0;
 
   constructor(options: FeishuClientOptions) {
@@ -224,6 +257,11 @@ export class FeishuClient {
   /** HTTP requests sent so far, retries and token requests included. */
   get requestCount(): number {
     return this.requests;
+  }
+
+  /** The error that stopped the run's Feishu work (an unreachable host, refused credentials), if any. */
+  get stopped(): FeishuError | undefined {
+    return this.fatal;
   }
 
   /**
@@ -287,12 +325,18 @@ export class FeishuClient {
     return toStoredRecord(this.read(RecordAnswerData, answer.body.data, 'data', exchange, answer));
   }
 
-  /** The records of an objective (2) or key result (3), in Feishu's order (newest first), all pages. */
+  /**
+   * The records of an objective (2) or key result (3), all pages, in Feishu's order, which no
+   * official source documents: callers order them by create_time themselves.
+   */
   async *listRecords(targetType: 2 | 3, targetId: string): AsyncGenerator<ListedRecord> {
     const endpoint = `/open-apis/okr/v2/${targetType === 2 ? 'objectives' : 'key_results'}/:id/progresses`;
+    const key = targetType === 2 ? 'objective' : 'key_result';
     const seenTokens = new Set<string>();
     let pageToken: string | undefined;
+    let pages = 0;
     do {
+      pages += 1;
       const query = new URLSearchParams({ page_size: '100' });
       if (pageToken) query.set('page_token', pageToken);
       const exchange: Exchange = {
@@ -305,11 +349,18 @@ export class FeishuClient {
       const page = this.read(ListAnswerData, answer.body.data, 'data', exchange, answer);
       for (const item of page.items ?? []) yield toListedRecord(item);
 
-      pageToken = page.has_more ? (page.page_token ?? undefined) : undefined;
+      // has_more and page_token are optional in the official SDK's types: without has_more, the list ends here.
+      pageToken = page.has_more === true ? (page.page_token ?? undefined) : undefined;
       // A missing or repeated token would end the list early or loop forever: say so instead.
-      if (page.has_more && (!pageToken || seenTokens.has(pageToken))) {
+      if (page.has_more === true && (!pageToken || seenTokens.has(pageToken))) {
         throw new FeishuError(
-          `Feishu's list of the records of ${targetType === 2 ? 'objective' : 'key_result'} "${targetId}" said there were more pages but gave ${pageToken ? 'a page token it had given before' : 'no page token'}.`,
+          `Feishu's list of the records of ${key} "${targetId}" said there were more pages but gave ${pageToken ? 'a page token it had given before' : 'no page token'}.`,
+          { logId: answer.logId, retryable: false },
+        );
+      }
+      if (pageToken && pages >= MAX_LIST_PAGES) {
+        throw new FeishuError(
+          `Feishu's list of the records of ${key} "${targetId}" still had more pages after ${MAX_LIST_PAGES}; stopped reading it rather than guess which record is this period's.`,
           { logId: answer.logId, retryable: false },
         );
       }
@@ -317,9 +368,81 @@ export class FeishuClient {
     } while (pageToken);
   }
 
+  /** Every OKR period of the tenant, all pages (tenant token only). */
+  async listPeriods(): Promise<OkrPeriod[]> {
+    const periods: OkrPeriod[] = [];
+    const seenTokens = new Set<string>();
+    let pageToken: string | undefined;
+    do {
+      // The largest page_size Feishu accepts here is unconfirmed; 10 is its default.
+      const query = new URLSearchParams({ page_size: '10' });
+      if (pageToken) query.set('page_token', pageToken);
+      const exchange: Exchange = { method: 'GET', endpoint: PERIODS_PATH, path: `${PERIODS_PATH}?${query}`, context: { call: 'periods' } };
+      const answer = await this.authorized(exchange);
+      const page = this.read(PeriodsAnswerData, answer.body.data, 'data', exchange, answer);
+      periods.push(...(page.items ?? []).map(toPeriod));
+      pageToken = page.has_more ? (page.page_token ?? undefined) : undefined;
+      if (page.has_more && (!pageToken || seenTokens.has(pageToken))) {
+        throw new FeishuError("Feishu's list of OKR periods said there were more pages but gave no new page token.", { logId: answer.logId, retryable: false });
+      }
+      if (pageToken) seenTokens.add(pageToken);
+    } while (pageToken);
+    return periods;
+  }
+
+  /**
+   * The objectives and key results of one user in the given periods (at most 10), all pages.
+   * `offset` and `limit` are strings and `period_ids` a repeated key, as the API asks.
+   */
+  async listUserOkrs(userId: string, userIdType: 'open_id' | 'user_id', periodIds: readonly string[]): Promise<ObjectiveText[]> {
+    const objectives: ObjectiveText[] = [];
+    for (let offset = 0; ; offset += OKRS_PAGE_LIMIT) {
+      const query = new URLSearchParams({ user_id_type: userIdType, offset: String(offset), limit: String(OKRS_PAGE_LIMIT), lang: 'en_us' });
+      for (const id of periodIds) query.append('period_ids', id);
+      const exchange: Exchange = {
+        method: 'GET',
+        endpoint: USER_OKRS_PATH,
+        path: `${USER_OKRS_PATH.replace(':id', encodeURIComponent(userId))}?${query}`,
+        context: { call: 'okrs', userId },
+      };
+      const answer = await this.authorized(exchange);
+      const page = this.read(UserOkrsAnswerData, answer.body.data, 'data', exchange, answer);
+      const okrs = page.okr_list ?? [];
+      objectives.push(...toObjectives(okrs));
+      // `total` counts the user's OKRs (one per period); an empty page ends the loop whatever it says.
+      if (okrs.length === 0 || offset + OKRS_PAGE_LIMIT >= (page.total ?? 0)) return objectives;
+    }
+  }
+
+  /** The open_id of each email Feishu knows (tenant token only); unknown ones are left out. */
+  async openIdsOfEmails(emails: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < emails.length; i += EMAILS_PER_CALL) {
+      const exchange: Exchange = {
+        method: 'POST',
+        endpoint: USER_IDS_PATH,
+        path: `${USER_IDS_PATH}?user_id_type=open_id`,
+        body: { emails: emails.slice(i, i + EMAILS_PER_CALL) },
+        context: { call: 'user-ids' },
+      };
+      const answer = await this.authorized(exchange);
+      const data = this.read(UserIdsAnswerData, answer.body.data, 'data', exchange, answer);
+      // Whether a miss is an entry without user_id or no entry at all is unconfirmed: both are misses.
+      for (const user of data.user_list ?? []) {
+        if (user.email && user.user_id) found.set(user.email.toLowerCase(), user.user_id);
+      }
+    }
+    return found;
+  }
+
   private token(): Promise<string> {
     if (this.givenToken !== undefined) return Promise.resolve(this.givenToken);
+    if (this.tenantToken !== undefined && this.tenantTokenRenewAt !== undefined && this.now() >= this.tenantTokenRenewAt) {
+      this.log.info('The tenant access token expires within 3 minutes; fetching a new one.');
+      this.tenantToken = undefined;
+    }
     if (this.tenantToken === undefined) {
+      this.tenantTokenRenewAt = undefined;
       const pending = this.fetchTenantToken();
       this.tenantToken = pending;
       // A refusal (a wrong app id or secret) stays the answer for the run; a passing failure does not.
@@ -341,14 +464,31 @@ export class FeishuClient {
       body: { app_id: app.appId, app_secret: app.appSecret },
       context: { call: 'token', token: 'app' },
     };
+    const asked = this.now();
     const answer = await this.exchange(exchange, undefined);
-    const { tenant_access_token: token } = this.read(TokenAnswer, answer.body, '', exchange, answer);
+    const { tenant_access_token: token, expire } = this.read(TokenAnswer, answer.body, '', exchange, answer);
     this.setSecret(token);
+    // `expire` counts from when Feishu answered; counting from when it was asked errs early.
+    this.tenantTokenRenewAt = asked + Math.max(0, expire * 1000 - TOKEN_RENEW_AHEAD_MS);
     return token;
   }
 
-  /** Sends a call with the access token; renews a tenant token once if Feishu says it expired. */
+  /**
+   * Sends a call with the access token. After an error that no other call could get past,
+   * remembers it and throws it again for every later call, without a request.
+   */
   private async authorized(exchange: Exchange): Promise<Answer> {
+    if (this.fatal) throw new FeishuStoppedError(this.fatal);
+    try {
+      return await this.withToken(exchange);
+    } catch (error) {
+      if (error instanceof FeishuError && error.fatal) this.fatal ??= error;
+      throw error;
+    }
+  }
+
+  /** Sends a call with the access token; renews a tenant token once if Feishu says it is no good. */
+  private async withToken(exchange: Exchange): Promise<Answer> {
     const context: ExplainContext = { ...exchange.context, token: this.givenToken === undefined ? 'app' : 'given' };
     let renewed = false;
     for (;;) {
@@ -357,10 +497,10 @@ export class FeishuClient {
       try {
         return await this.exchange({ ...exchange, context }, token);
       } catch (error) {
-        const expired = error instanceof FeishuError && error.code === TOKEN_EXPIRED;
+        const expired = error instanceof FeishuError && error.code !== undefined && TOKEN_RENEWABLE.has(error.code);
         if (!expired || this.givenToken !== undefined || renewed) throw error;
         renewed = true;
-        this.log.info('Feishu says the tenant access token is invalid or has expired; fetching a new one.');
+        this.log.info(`Feishu says the tenant access token is invalid or has expired (code ${error.code}); fetching a new one.`);
         // Unless another call has renewed it meanwhile.
         if (this.tenantToken === pending) this.tenantToken = undefined;
       }
@@ -417,8 +557,8 @@ export class FeishuClient {
   }
 
   private givingUp(error: FeishuError, note: string): FeishuError {
-    const { code, httpStatus, logId, retryable } = error;
-    return new FeishuError(`${error.explanation} ${note}`, { code, httpStatus, logId, retryable }, { cause: error.cause ?? error });
+    const { code, httpStatus, logId, retryable, fatal } = error;
+    return new FeishuError(`${error.explanation} ${note}`, { code, httpStatus, logId, retryable, fatal }, { cause: error.cause ?? error });
   }
 
   /** One HTTP request and what to do about its answer. */
@@ -478,7 +618,8 @@ export class FeishuClient {
       const serverMessage = typeof feishu.msg === 'string' && feishu.msg !== '' ? feishu.msg : undefined;
       const explanation = explainFeishuError(code, { ...exchange.context, ...(serverMessage && { serverMessage }) });
       const retryable = isRetryableCode(code) || status >= 500;
-      const error = new FeishuError(explanation, { code, httpStatus: status, logId, retryable });
+      const fatal = refusesCredentials(code, status);
+      const error = new FeishuError(explanation, { code, httpStatus: status, logId, retryable, fatal });
       if (retryable) return { kind: 'transient', error };
       throw error;
     }
@@ -488,7 +629,12 @@ export class FeishuClient {
 
   /** The connection failed or timed out. */
   private broken(exchange: Exchange, cause: unknown, trouble: string): Outcome {
-    const sent = !NOT_SENT_CODES.has(errorCode(cause) ?? '');
+    const code = errorCode(cause);
+    if (UNREACHABLE_CODES.has(code ?? '') || isTlsFailure(code)) {
+      // Nothing was sent, and no other call would get through: no retry, no other target tries.
+      throw new FeishuError(`Could not reach Feishu at ${this.root}: ${trouble}. ${this.reachFix(code)}`, { retryable: false, fatal: true }, { cause });
+    }
+    const sent = !NOT_SENT_CODES.has(code ?? '');
     if (exchange.context.call === 'create' && sent) {
       throw new AmbiguousWriteError(
         `The request to create a progress record was sent to Feishu, but ${trouble}: Feishu may have stored the record or not.`,
@@ -496,8 +642,18 @@ export class FeishuClient {
         { cause },
       );
     }
-    const error = new FeishuError(`Could not reach Feishu at ${this.root}: ${trouble}.`, { retryable: true }, { cause });
+    // A host still unreachable after the retries will not be reached by the next target either.
+    const error = new FeishuError(`Could not reach Feishu at ${this.root}: ${trouble}.`, { retryable: true, fatal: !sent }, { cause });
     return { kind: 'transient', error };
+  }
+
+  private reachFix(code: string | undefined): string {
+    const hosts = 'https://open.feishu.cn for Feishu, https://open.larksuite.com for Lark';
+    if (isTlsFailure(code)) {
+      return `Check that feishu-base-url (${hosts}) names Feishu's API host over https; behind a proxy that inspects TLS, give Node its CA certificate with NODE_EXTRA_CA_CERTS.`;
+    }
+    if (code === 'ENOTFOUND') return `Check the host name in feishu-base-url (${hosts}) and that the runner can resolve it.`;
+    return `Check feishu-base-url (${hosts}) and that the runner may connect to it (a firewall; a proxy set in HTTPS_PROXY, excluded by NO_PROXY).`;
   }
 
   /** An answer without a Feishu code: a gateway's error page, a wrong base URL, a proxy. */
@@ -511,6 +667,12 @@ export class FeishuClient {
       );
     }
     const explanation = `Feishu answered ${exchange.method} ${exchange.endpoint} with HTTP ${status} and no Feishu answer in it.`;
+    if (status === 401 || status === 403) {
+      throw new FeishuError(
+        `${explanation} The credentials were refused: check feishu-app-id and feishu-app-secret (or feishu-access-token), and that a proxy between the runner and ${this.root} lets the Authorization header through.`,
+        { ...details, retryable: false, fatal: true },
+      );
+    }
     if (status >= 500) return { kind: 'transient', error: new FeishuError(explanation, { ...details, retryable: true }) };
     throw new FeishuError(`${explanation} Check that feishu-base-url (${this.root}) is the Feishu or Lark API host.`, { ...details, retryable: false });
   }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { Target } from '../config/schema.js';
 import { closest } from '../config/closest.js';
-import { isDropped, windowStart, type Tally } from '../progress.js';
+import { isDropped, windowStart, type Measured, type Tally } from '../progress.js';
 import { cleanTitle } from '../record/text.js';
 import { buildQuery, PAGE_SIZE, readAnswer, type ConnectionAnswer, type ConnectionRequest, type IssueReason, type ItemConnection } from './graphql.js';
 import type { Octokit } from './octokit.js';
 import { GitHubLabel, GitHubMilestone, Item, type Milestone } from './items.js';
+import { IncompleteAnswer } from './fetch.js';
+import { ListingError, MAX_PAGES, readPages } from './pages.js';
 
 // Collection of the issues and pull requests each target selects. Each repository's
 // milestones and labels are read once (REST). Then either
@@ -30,7 +32,11 @@ export interface Selection {
   items: Item[];
   /** What GitHub counted, when it did. */
   counts?: Tally;
+  /** How a source other than milestone/labels measured the target (src/measures.ts). */
+  measured?: Measured;
   milestone: Milestone | undefined;
+  /** Dates the source gives (a project's iteration) where the target sets no `start` or `due`. */
+  schedule?: { start: Date; due: Date };
   /** The target's page on GitHub, and the lists behind "…and K more". */
   targetUrl: string;
   closedListUrl: string;
@@ -72,6 +78,8 @@ interface Connection {
    * (ms); or until this list, read from one end, meets the same list read from the other.
    */
   reach: 'first page' | number | { otherEnd: Connection };
+  /** The cursors already asked after: one given again would read the same pages forever. */
+  cursors: Set<string>;
 }
 
 interface Counting {
@@ -104,9 +112,9 @@ export class Collector {
   readonly graphql = { queries: 0, cost: 0, remaining: undefined as number | undefined };
 
   constructor(
-    private readonly octokit: Octokit,
-    private readonly serverUrl: string,
-    private readonly warn: (message: string) => void,
+    readonly octokit: Octokit,
+    readonly serverUrl: string,
+    readonly warn: (message: string) => void,
   ) {}
 
   /**
@@ -140,6 +148,7 @@ export class Collector {
     let items: Item[];
     if (milestone) {
       const inMilestone = await this.list(target.repository, { milestone: String(milestone.number) });
+      await this.checkMilestoneTotal(target.repository, milestone, inMilestone.length);
       items = target.labels.length ? inMilestone.filter((i) => i.labels.some((l) => target.labels.includes(l))) : inMilestone;
     } else {
       // GitHub's `labels` filter asks for all of them; the contract asks for any of them.
@@ -151,8 +160,30 @@ export class Collector {
     return this.selection(target, milestone, items);
   }
 
+  /**
+   * A milestone's list must hold what the milestone counts (its open and closed issues and
+   * pull requests); if not, the milestone is read again once, in case it changed between
+   * the two reads, before the list is refused as incomplete.
+   */
+  private async checkMilestoneTotal(repository: string, milestone: Milestone, listed: number): Promise<void> {
+    if (listed === milestone.open_issues + milestone.closed_issues) return;
+    const [owner, repo] = repository.split('/') as [string, string];
+    let again: Milestone;
+    try {
+      const answer = await this.octokit.request('GET /repos/{owner}/{repo}/milestones/{milestone_number}', { owner, repo, milestone_number: milestone.number });
+      again = GitHubMilestone.parse(answer.data);
+    } catch (error) {
+      throw explainGitHubError(error, repository);
+    }
+    const total = again.open_issues + again.closed_issues;
+    if (listed === total) return;
+    throw new ListingError(
+      `GitHub listed ${listed} issues and pull requests in milestone "${cleanTitle(milestone.title)}" of ${repository}, but the milestone counts ${total} (${again.open_issues} open, ${again.closed_issues} closed); the list is incomplete. The number was not written.`,
+    );
+  }
+
   /** The target's milestone (undefined when it has none), after checking it and its labels exist. */
-  private async resolve(target: Target): Promise<Milestone | undefined> {
+  async resolve(target: Target): Promise<Milestone | undefined> {
     const repo = await this.repository(target);
     const milestone = target.milestone === undefined ? undefined : this.findMilestone(target, repo.milestones);
     this.checkLabels(target, repo.labels);
@@ -223,12 +254,17 @@ export class Collector {
       await Promise.all(chunks(next, PAGES_PER_QUERY).map((connections) => this.query(repository, connections)));
       next = next.filter(goesOn);
     }
+    for (const counting of countings) counting.pages.forEach(checkTotal);
   }
 
   /** One query for these connections: the first page of each, or the page after the last one read. */
   private async query(repository: string, connections: Connection[]): Promise<void> {
     const [owner, name] = repository.split('/') as [string, string];
-    const requests = connections.map((c) => (c.answer ? { ...c.request, after: c.answer.endCursor! } : c.request));
+    const requests = connections.map((c) => {
+      if (!c.answer) return c.request;
+      c.cursors.add(c.answer.endCursor!);
+      return { ...c.request, after: c.answer.endCursor! };
+    });
     const { query, variables } = buildQuery(owner, name, requests);
     // No retries here: the REST path, with its own retries, answers when a query fails.
     const data: unknown = await this.octokit.graphql(query, { ...variables, request: { retries: 0 } });
@@ -256,13 +292,14 @@ export class Collector {
     const [owner, repo] = repository.split('/') as [string, string];
     try {
       const [milestones, labels] = await Promise.all([
-        this.octokit.paginate('GET /repos/{owner}/{repo}/milestones', { owner, repo, state: 'all', per_page: 100 }),
-        this.octokit.paginate('GET /repos/{owner}/{repo}/labels', { owner, repo, per_page: 100 }),
+        this.pages(`GitHub's list of the milestones of ${repository}`, 'GET /repos/{owner}/{repo}/milestones', { owner, repo, state: 'all', per_page: 100 }, (data) =>
+          z.array(GitHubMilestone).parse(data),
+        ),
+        this.pages(`GitHub's list of the labels of ${repository}`, 'GET /repos/{owner}/{repo}/labels', { owner, repo, per_page: 100 }, (data) =>
+          z.array(GitHubLabel).parse(data).map((l) => l.name),
+        ),
       ]);
-      return {
-        milestones: z.array(GitHubMilestone).parse(milestones),
-        labels: z.array(GitHubLabel).parse(labels).map((l) => l.name),
-      };
+      return { milestones, labels };
     } catch (error) {
       throw explainGitHubError(error, repository);
     }
@@ -294,11 +331,12 @@ export class Collector {
     let found = this.lists.get(key);
     if (!found) {
       const [owner, repo] = repository.split('/') as [string, string];
-      found = this.octokit
+      const which = 'milestone' in filter ? `in milestone #${filter.milestone}` : `labelled "${filter.labels}"`;
+      found = this
         // Each page is read into items as it arrives, so that GitHub's large raw objects (every
         // issue carries its milestone, labels and user in full) are dropped page by page.
-        .paginate('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'all', per_page: 100, ...filter }, (response) =>
-          Issues.parse(response.data),
+        .pages(`GitHub's list of the issues and pull requests of ${repository} ${which}`, 'GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'all', per_page: 100, ...filter }, (data) =>
+          Issues.parse(data),
         )
         .catch((error: unknown) => {
           throw explainGitHubError(error, repository);
@@ -306,6 +344,12 @@ export class Collector {
       this.lists.set(key, found);
     }
     return found;
+  }
+
+  /** Every page of a REST list, read into items page by page; a list that does not end is an error. */
+  private pages<T>(list: string, route: string, parameters: Record<string, unknown>, read: (data: unknown[]) => T[]): Promise<T[]> {
+    const first = this.octokit.request.endpoint(route, parameters).url;
+    return readPages(this.octokit.paginate.iterator(route, parameters), first, list, read);
   }
 }
 
@@ -320,6 +364,7 @@ function plan(target: Target, milestone: Milestone | undefined, now: Date): Coun
     items: [],
     reasons: [],
     reach,
+    cursors: new Set(),
   });
   // Both ends of the closed issues at once: half as many rounds of queries.
   const oldest = connection({ connection: 'issues', states: ['CLOSED'], first: PAGE_SIZE, reasons: 'ASC' });
@@ -350,6 +395,8 @@ function goesOn(c: Connection): boolean {
   const answer = c.answer!;
   if (!answer.hasNextPage || c.reach === 'first page') return false;
   if (answer.endCursor === null) throw new Error('a list has more pages but no cursor to them');
+  if (c.cursors.has(answer.endCursor)) throw new Error('a list has more pages but gave a cursor to them it had given before');
+  if (c.cursors.size + 1 >= MAX_PAGES) throw new Error(`a list goes on past ${MAX_PAGES} pages`);
   if (typeof c.reach === 'number') {
     const last = c.items.at(-1);
     return last !== undefined && Date.parse(last.updatedAt) >= c.reach;
@@ -357,6 +404,27 @@ function goesOn(c: Connection): boolean {
   // The ends have met once they have read an issue in common: together they have read them all.
   const other = new Set(c.reach.otherEnd.reasons.map((r) => r.number));
   return !c.reasons.some((r) => other.has(r.number));
+}
+
+/**
+ * A list read to its end holds what GitHub counts of it, each item once; so do the two ends
+ * of a list once they have met. Otherwise the list changed while it was read, or a page was
+ * lost: its numbers cannot be trusted.
+ */
+function checkTotal(c: Connection): void {
+  const answer = c.answer!;
+  const numbersOf = (connection: Connection): number[] => (connection.request.reasons ? connection.reasons.map((r) => r.number) : connection.items.map((i) => i.number));
+  const read = numbersOf(c);
+  if (!answer.hasNextPage && (read.length !== answer.totalCount || new Set(read).size !== answer.totalCount)) {
+    throw new Error(`a list read to its end held ${read.length} items (${new Set(read).size} different), where GitHub counts ${answer.totalCount}`);
+  }
+  if (typeof c.reach === 'object') {
+    const other = c.reach.otherEnd;
+    const together = new Set([...read, ...numbersOf(other)]).size;
+    if (together !== answer.totalCount || other.answer!.totalCount !== answer.totalCount) {
+      throw new Error(`a list read from both ends held ${together} items, where GitHub counts ${answer.totalCount}`);
+    }
+  }
 }
 
 function chunks<T>(all: readonly T[], size: number): T[][] {
@@ -387,5 +455,9 @@ export function explainGitHubError(error: unknown, repository: string): Error {
     return new Error(`GitHub refused access to ${repository} (HTTP 403: ${message}); grant the workflow issues: read and pull-requests: read, or pass a token that has them.`);
   }
   if (error instanceof z.ZodError) return new Error(`GitHub answered for ${repository} in an unexpected shape: ${z.prettifyError(error)}`);
+  if (error instanceof ListingError) return error;
+  // @octokit/request wraps what its fetch throws; the retries have been made by then.
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof IncompleteAnswer) return new Error(`${cause.message}, each time it was asked. The number was not written.`);
   return new Error(`GitHub request for ${repository} failed${status ? ` (HTTP ${status})` : ''}: ${message}`);
 }

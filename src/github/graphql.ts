@@ -52,6 +52,10 @@ const NODE_FIELDS: Record<ItemConnection, string> = {
   pullRequests: `number title url state mergedAt createdAt updatedAt closedAt ${AUTHOR} milestone { number }`,
 };
 
+/** The nodes of an issue search: issues and pull requests, in the fields the record needs. */
+// The two `state` fields differ in type, so in one selection the pull request's takes an alias.
+export const SEARCH_NODE_FIELDS = `__typename ... on Issue { ${NODE_FIELDS.issues} } ... on PullRequest { ${NODE_FIELDS.pullRequests.replace(/\bstate\b/, 'pullState: state')} }`;
+
 /** One query asking every connection, aliased c0, c1, …; milestones aliased m<number>. */
 export function buildQuery(owner: string, name: string, requests: readonly ConnectionRequest[]): { query: string; variables: Record<string, unknown> } {
   const variables: Record<string, unknown> = { owner, name };
@@ -158,6 +162,22 @@ function itemOf(node: z.infer<typeof IssueNode> | z.infer<typeof PullNode>): Ite
     milestone: node.milestone,
     pull_request: isPull ? { merged_at: node.mergedAt } : undefined,
   });
+}
+
+const SearchNode = z.discriminatedUnion('__typename', [
+  IssueNode.extend({ __typename: z.literal('Issue') }),
+  PullNode.omit({ state: true }).extend({ __typename: z.literal('PullRequest'), pullState: PullNode.shape.state }),
+]);
+
+/** An issue or pull request of a search's answer (SEARCH_NODE_FIELDS) as the action's Item. */
+export function itemOfNode(node: unknown): Item {
+  const parsed = SearchNode.parse(node);
+  if (parsed.__typename === 'Issue') {
+    const { __typename: _, ...fields } = parsed;
+    return itemOf(fields);
+  }
+  const { __typename: _, pullState, ...fields } = parsed;
+  return itemOf({ ...fields, state: pullState });
 }
 
 /** A page's count and where the next page starts. */

@@ -51,7 +51,16 @@ export const Item = GitHubIssue.transform((raw) => {
     milestone: raw.milestone?.number ?? null,
   };
 });
-export type Item = z.output<typeof Item>;
+export type Item = z.output<typeof Item> & {
+  /**
+   * Project items only: how the item is named instead of `#number` (`owner/name#number` for
+   * another repository's item), or null for a draft issue, which is listed by its title
+   * without a link.
+   */
+  reference?: string | null;
+  /** Project items with estimate_field only: the item's points. */
+  points?: number;
+};
 
 export const GitHubMilestone = z.object({
   number: z.number().int(),

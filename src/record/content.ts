@@ -3,8 +3,8 @@ import type { Target } from '../config/schema.js';
 import type { Item } from '../github/items.js';
 import { localDate, type Progress, type Status } from '../progress.js';
 import { CreateProgressRecordRequest, RecordContent, type ContentBlock, type ParagraphElement } from './request.js';
-import { cleanTitle } from './text.js';
-import { WORDS, type Words } from './words.js';
+import { cleanTitle, itemReference } from './text.js';
+import { itemMarks, WORDS, type Words } from './words.js';
 
 // The record of the contract ("the record"): Feishu v1 rich-text blocks built from one
 // target's progress. Pure: the same input always gives the same request.
@@ -92,13 +92,17 @@ function openIdOf(login: string, people: Record<string, string>): string | undef
   return Object.entries(people).find(([key]) => key.toLowerCase() === wanted)?.[1];
 }
 
-function itemParagraph(item: Item, closed: boolean, words: Words, people: Record<string, string>): ContentBlock {
+function itemParagraph(item: Item, closed: boolean, words: Words, people: Record<string, string>, repository?: string): ContentBlock {
   const dropped = closed && (item.closeReason === 'not_planned' || item.closeReason === 'duplicate');
-  const elements = [
-    link(`#${item.number}`, item.url),
-    text(` ${cleanTitle(item.title)}`, dropped ? { strikeThrough: true } : undefined),
-  ];
-  if (item.kind === 'pull') elements.push(text(words.pullRequest));
+  const style = dropped ? { strikeThrough: true } : undefined;
+  const reference = item.reference === undefined ? itemReference(item, repository) : item.reference;
+  // A project's draft issue has no page: its title alone, marked as a draft.
+  const elements =
+    reference === null
+      ? [text(cleanTitle(item.title), style)]
+      : [link(reference, item.url), text(` ${cleanTitle(item.title)}`, style)];
+  const marks = itemMarks(item, closed, words);
+  if (marks.length) elements.push(text(words.marked(marks)));
   if (item.author) {
     const openId = openIdOf(item.author, people);
     elements.push(text(' — '), openId ? { type: 'person', person: { openId } } : text(`@${item.author}`));
@@ -117,24 +121,79 @@ function itemList(
   words: Words,
   people: Record<string, string>,
   count = items.length,
+  repository?: string,
 ): ContentBlock[] {
-  const blocks = items.slice(0, limit).map((item) => itemParagraph(item, closed, words, people));
+  const blocks = items.slice(0, limit).map((item) => itemParagraph(item, closed, words, people, repository));
   if (count > limit) blocks.push(paragraph([link(words.andMore(count - limit), listUrl)], 'indent'));
   return blocks;
 }
 
+export interface MeasureWords {
+  kind: 'items' | 'points' | 'goal' | 'metric';
+  text: string;
+  /** Where a metric's value was read. */
+  from?: string;
+}
+
+/** How a target is measured, in words: "5 of 8", "21 of 34 points", "12 of 30 closed since …", "72.4 % (start 60 %, target 80 %)". */
+export function measureWords(target: Target, progress: Progress, words: Words = WORDS.en): MeasureWords {
+  if (target.metric) {
+    const shown = (n: number): string => withUnit(n, progress.unit);
+    const text = `${shown(progress.done)} ${words.metric(shown(target.metric.start), shown(target.metric.target))}`;
+    return { kind: 'metric', text, ...(progress.from !== undefined && { from: progress.from }) };
+  }
+  if (target.goal !== undefined) {
+    const since = progress.start ? localDate(progress.start, target.timezone) : '';
+    return { kind: 'goal', text: words.goal(progress.done, progress.total, since) };
+  }
+  if (progress.unit === 'points') return { kind: 'points', text: words.points(progress.done, progress.total) };
+  return { kind: 'items', text: words.of(progress.done, progress.total) };
+}
+
+/** A metric's number with its unit: 72.4 %, 180 ms. */
+const withUnit = (value: number, unit: string | undefined): string => (unit && unit !== 'items' ? `${value} ${unit}` : String(value));
+
+/** A metric's headline: "72.4 % line coverage (start 60 %, target 80 %) — 62% of the way · on track". */
+function metricHeadline(input: RecordInput, words: Words): ContentBlock {
+  const { progress, target } = input;
+  const metric = target.metric!;
+  const color = STATUS_COLOR[progress.status];
+  const shown = (n: number): string => withUnit(n, progress.unit);
+  let facts = ` ${words.metric(shown(metric.start), shown(metric.target))} — ${words.ofTheWay(progress.percent)}`;
+  if (progress.due) facts += `${words.comma}${words.due(localDate(progress.due, target.timezone))}`;
+  return paragraph([
+    text(shown(progress.done), { bold: true }),
+    text(' '),
+    link(cleanTitle(input.displayName), input.targetUrl),
+    text(`${facts} · `),
+    text(words.status[progress.status], color ? { textColor: color } : undefined),
+    text(statusReason(progress, target, words)),
+  ]);
+}
+
+/** Why status auto says at risk or delayed; nothing for a status the mapping forces. */
+function statusReason(progress: Progress, target: Target, words: Words): string {
+  if (target.status !== 'auto') return '';
+  if (progress.status === 2) return words.marked([words.pastDue]);
+  if (progress.status === 1 && progress.expected !== undefined) return words.marked([words.expected(Math.round(progress.expected))]);
+  return '';
+}
+
 function headline(input: RecordInput, words: Words): ContentBlock[] {
   const { progress, target } = input;
-  let facts = ` — ${words.progress(progress.done, progress.total)}`;
+  const measure = measureWords(target, progress, words);
+  let facts = measure.kind === 'items' ? words.progress(progress.done, progress.total) : measure.text;
   if (progress.due) facts += `${words.comma}${words.due(localDate(progress.due, target.timezone))}`;
   const color = STATUS_COLOR[progress.status];
+  // The name first: it is what a reader of the OKR page looks for.
   const blocks = [
-    paragraph([
-      text(`${progress.percent}%`, { bold: true }),
-      text(`${facts} · `),
-      text(words.status[progress.status], color ? { textColor: color } : undefined),
-      text(' · '),
+    target.metric ? metricHeadline(input, words) : paragraph([
       link(cleanTitle(input.displayName), input.targetUrl),
+      text(' — '),
+      text(`${progress.percent}%`, { bold: true }),
+      text(` · ${facts} · `),
+      text(words.status[progress.status], color ? { textColor: color } : undefined),
+      text(statusReason(progress, target, words)),
     ]),
   ];
   if (target.docs.length > 0) {
@@ -145,15 +204,28 @@ function headline(input: RecordInput, words: Words): ContentBlock[] {
 
 const gallery = (image: ChartImage): ContentBlock => ({ type: 'gallery', gallery: { imageList: [{ ...image }] } });
 
-function figures(progress: Progress, words: Words): ContentBlock[] {
+/** The figures, a block of their own under a heading, so that they do not read as part of "Still open". */
+function figures(progress: Progress, words: Words, target: Target): ContentBlock[] {
   const { figures: label } = words;
+  if (target.metric) {
+    const shown = (n: number): string => withUnit(n, progress.unit);
+    const m = words.metricFigures;
+    const lines = [
+      words.figure(m.value, shown(progress.done)),
+      words.figure(m.start, shown(target.metric.start)),
+      words.figure(m.target, shown(target.metric.target)),
+      ...(progress.from ? [words.figure(m.from, progress.from)] : []),
+    ];
+    return [heading(words.figuresHeading), ...lines.map((line) => paragraph([text(line)], 'bullet'))];
+  }
+  const measure = measureWords(target, progress, words);
   const lines = [
     words.figure(label.issuesClosed, String(progress.figures.issuesClosed)),
     words.figure(label.pullsMerged, String(progress.figures.pullsMerged)),
-    words.figure(label.opened, String(progress.figures.opened)),
-    words.figure(label.done, words.of(progress.done, progress.total)),
+    words.figure(label.opened(localDate(progress.windowStart, target.timezone)), String(progress.figures.opened)),
+    words.figure(label.done, measure.text),
   ];
-  return lines.map((line) => paragraph([text(line)], 'bullet'));
+  return [heading(words.figuresHeading), ...lines.map((line) => paragraph([text(line)], 'bullet'))];
 }
 
 function footer(input: RecordInput, words: Words): ContentBlock {
@@ -165,15 +237,19 @@ function contentOf(input: RecordInput): RecordContent {
   const { progress, target, people } = input;
   const words = WORDS[target.language];
   const { closedInWindow, open } = progress;
+  // A metric selects no items: its record is the headline, the figures and the footer.
+  const lists = target.metric ? [] : [
+    heading(words.closedSince(localDate(progress.windowStart, target.timezone), closedInWindow.length)),
+    ...itemList(closedInWindow, target.closedItems, true, input.closedListUrl, words, people, closedInWindow.length, target.repository),
+    heading(words.stillOpen(progress.openCount)),
+    // open_items 0 asks for no open items at all, not for a link to them.
+    ...(target.openItems > 0 ? itemList(open, target.openItems, false, input.openListUrl, words, people, progress.openCount, target.repository) : []),
+  ];
   const blocks = [
     ...headline(input, words),
     ...(input.chart ? [gallery(input.chart)] : []),
-    heading(words.closedSince(localDate(progress.windowStart, target.timezone), closedInWindow.length)),
-    ...itemList(closedInWindow, target.closedItems, true, input.closedListUrl, words, people),
-    heading(words.stillOpen(progress.openCount)),
-    // open_items 0 asks for no open items at all, not for a link to them.
-    ...(target.openItems > 0 ? itemList(open, target.openItems, false, input.openListUrl, words, people, progress.openCount) : []),
-    ...figures(progress, words),
+    ...lists,
+    ...figures(progress, words, target),
     footer(input, words),
   ];
   return { blocks };

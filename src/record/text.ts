@@ -21,3 +21,12 @@ export function cleanTitle(s: string): string {
   if (chars.length <= MAX_TITLE_LENGTH) return folded;
   return `${chars.slice(0, MAX_TITLE_LENGTH - 1).join('').trimEnd()}…`;
 }
+
+/**
+ * How an item is named in a list: #123 in the target's own repository, owner/name#123 in
+ * another one (a query may span repositories).
+ */
+export function itemReference(item: { number: number; url: string }, repository: string | undefined): string {
+  const own = /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/(?:issues|pull)\/\d+$/.exec(item.url)?.[1];
+  return own && repository && own.toLowerCase() !== repository.toLowerCase() ? `${own}#${item.number}` : `#${item.number}`;
+}
