@@ -252,9 +252,9 @@ describe('the deadline of the run', () => {
         clock.now += ms;
       },
     });
-    await expect(feishu.getRecord(PROGRESS_ID)).rejects.toThrow(
-      "Stopped: sending GET /open-apis/okr/v1/progress_records/:id would go past the 600 s allowed for this run's Feishu calls.",
-    );
+    await expect(feishu.getRecord(PROGRESS_ID)).rejects.toMatchObject({
+      message: "Stopped: sending GET /open-apis/okr/v1/progress_records/:id would go past the 600 s allowed for this run's Feishu calls.",
+    });
     expect(sleeps).toEqual([1000]);
     expect(fake.seen).toHaveLength(1);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { Target } from '../src/config/schema.js';
 import type { Item } from '../src/github/items.js';
 import {
   expectedPercent,
@@ -8,6 +9,7 @@ import {
   parseDateOrInstant,
   percentOf,
   periodKey,
+  quarterOf,
   scheduleOf,
   statusOf,
   windowStart,
@@ -197,5 +199,56 @@ describe('expectedPercent', () => {
     expect(expectedPercent(schedule, new Date('2027-02-01T00:00:00Z'))).toBe(100);
     expect(expectedPercent({ start: undefined, due: schedule.due }, new Date('2026-11-15T00:00:00Z'))).toBeUndefined();
     expect(expectedPercent({ start: schedule.due, due: schedule.due }, new Date('2026-11-15T00:00:00Z'))).toBeUndefined();
+  });
+});
+
+describe('quarters', () => {
+  it('names the quarter of the day in the target time zone', () => {
+    const key = (at: string, timeZone = 'UTC') => periodKey('quarter', new Date(at), timeZone, run);
+    expect(key('2026-01-01T00:00:00Z')).toBe('2026-Q1');
+    expect(key('2026-03-31T23:59:59Z')).toBe('2026-Q1');
+    // Already 1 April in Shanghai.
+    expect(key('2026-03-31T16:00:00Z', 'Asia/Shanghai')).toBe('2026-Q2');
+    expect(key('2026-06-30T12:00:00Z')).toBe('2026-Q2');
+    expect(key('2026-07-01T00:00:00Z')).toBe('2026-Q3');
+    expect(key('2026-12-31T23:59:59Z')).toBe('2026-Q4');
+  });
+
+  it('runs from the first instant of its first month to the last of its third, in the time zone', () => {
+    expect(quarterOf(new Date('2026-11-27T09:00:00Z'), 'UTC')).toStrictEqual({ start: new Date('2026-10-01T00:00:00Z'), end: new Date('2026-12-31T23:59:59.999Z') });
+    expect(quarterOf(new Date('2026-05-10T09:00:00Z'), 'UTC')).toStrictEqual({ start: new Date('2026-04-01T00:00:00Z'), end: new Date('2026-06-30T23:59:59.999Z') });
+    expect(quarterOf(new Date('2026-02-15T09:00:00Z'), 'Asia/Shanghai')).toStrictEqual({
+      start: new Date('2025-12-31T16:00:00Z'),
+      end: new Date('2026-03-31T15:59:59.999Z'),
+    });
+  });
+
+  it('gives a goal with period: quarter the dates of the quarter where the mapping gives none', () => {
+    const now = new Date('2026-11-27T09:00:00Z');
+    const goal = (overrides: Partial<Target> = {}) => target({ milestone: undefined, labels: ['x'], goal: 10, period: 'quarter', ...overrides });
+    expect(scheduleOf(goal(), undefined, undefined, now)).toStrictEqual({ start: new Date('2026-10-01T00:00:00Z'), due: new Date('2026-12-31T23:59:59.999Z') });
+    expect(scheduleOf(goal({ start: '2026-10-15' }), undefined, undefined, now)).toStrictEqual({ start: new Date('2026-10-15T00:00:00Z'), due: new Date('2026-12-31T23:59:59.999Z') });
+    expect(scheduleOf(goal({ due: '2026-12-15' }), undefined, undefined, now)).toStrictEqual({
+      start: new Date('2026-10-01T00:00:00Z'),
+      due: new Date('2026-12-15T23:59:59.999Z'),
+      dueFrom: 'target',
+    });
+    // Not a goal, not by the quarter, or no instant to find the quarter from: no dates.
+    expect(scheduleOf(goal({ goal: undefined }), undefined, undefined, now)).toStrictEqual({ start: undefined, due: undefined });
+    expect(scheduleOf(goal({ period: 'week' }), undefined, undefined, now)).toStrictEqual({ start: undefined, due: undefined });
+    expect(scheduleOf(goal(), undefined, undefined, undefined)).toStrictEqual({ start: undefined, due: undefined });
+  });
+});
+
+describe('what computeProgress carries over', () => {
+  const now = new Date('2026-11-27T09:00:00Z');
+  const due = new Date('2026-12-31T23:59:59.999Z');
+
+  it("a metric's source and the schedule's start, only when there are any", () => {
+    const measured = { percent: 40, done: 4, total: 10, unit: 'ms', openCount: 6 };
+    const withBoth = computeProgress(target(), [], now, { start: new Date('2026-10-01T00:00:00Z'), due }, undefined, undefined, { ...measured, from: 'metrics.json' });
+    expect([withBoth.from, withBoth.start]).toEqual(['metrics.json', new Date('2026-10-01T00:00:00Z')]);
+    const without = computeProgress(target(), [], now, { start: undefined, due }, undefined, undefined, measured);
+    expect(['from' in without, 'start' in without, without.unit]).toEqual([false, false, 'ms']);
   });
 });

@@ -160,6 +160,9 @@ describe('findEarlierRecords', () => {
     expect(isNewer(at('10', 1), at('9', 1))).toBe(true);
     expect(isNewer(at('9', 1), at('10', 1))).toBe(false);
     expect(isNewer(at('5', 1), at('5', 1))).toBe(false);
+    expect(isNewer(at('9', 1), at('8', 1))).toBe(true);
+    expect(isNewer(at('8', 1), at('9', 1))).toBe(false);
+    expect(isNewer(at('9', 1), at('1', 2))).toBe(false);
   });
 
   it('several records of this period: the newest is updated, a warning names the others', async () => {
@@ -188,6 +191,18 @@ describe('findEarlierRecords', () => {
       'The Feishu app may not read progress records (code 1001002), so this run cannot find the record it wrote earlier in this period and creates a new one. Grant the app the okr:okr.progress:readonly scope so that re-runs update instead.',
     ]);
     expect(lists()).toHaveLength(1);
+  });
+
+  it('takes only a Feishu answer for a missing read scope: another error with its number passes through', async () => {
+    const socket = Object.assign(new Error('socket hang up'), { code: 1001002 });
+    const failing = {
+      async *listRecords() {
+        throw socket;
+      },
+    } as unknown as FeishuClient;
+    const warnings: string[] = [];
+    await expect(findEarlierRecords(failing, 3, KR, REPO, '2026-W48', (m) => warnings.push(m))).rejects.toBe(socket);
+    expect(warnings).toEqual([]);
   });
 
   it('lets any other failure through', async () => {

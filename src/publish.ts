@@ -23,7 +23,7 @@ export interface Published {
 }
 
 /** Codes Feishu answers when the app lacks the scope to read progress records. */
-const NO_READ_SCOPE = new Set([1001002, 99991672]);
+const NO_READ_SCOPE = new Set<number | undefined>([1001002, 99991672]);
 
 /**
  * The period of a record this action wrote for `repository`, or undefined. Only the last
@@ -31,8 +31,8 @@ const NO_READ_SCOPE = new Set([1001002, 99991672]);
  */
 export function periodOfRecord(text: string, repository: string): string | undefined {
   const footer = text.slice(text.lastIndexOf('\n') + 1);
-  const at = footer.indexOf(FOOTER_BRAND);
-  const marker = at < 0 ? null : parseRecordMarker(footer.slice(at));
+  // Without the brand the slice is the footer's last character, which is no marker.
+  const marker = parseRecordMarker(footer.slice(footer.indexOf(FOOTER_BRAND)));
   return marker?.repository === repository ? marker.periodKey : undefined;
 }
 
@@ -53,8 +53,8 @@ export function namesTarget(text: string, displayName: string): boolean {
  */
 export function isNewer(a: ListedRecord, b: ListedRecord): boolean {
   if (a.createTime !== b.createTime) return a.createTime > b.createTime;
-  if (a.id.length !== b.id.length) return a.id.length > b.id.length;
-  return a.id > b.id;
+  // Ids are digit strings: a longer one is the larger number.
+  return a.id.length > b.id.length || (a.id.length === b.id.length && a.id > b.id);
 }
 
 export async function findEarlierRecords(
@@ -76,9 +76,11 @@ export async function findEarlierRecords(
       ours.push(record);
     }
   } catch (error) {
-    if (error instanceof FeishuError && error.code !== undefined && NO_READ_SCOPE.has(error.code)) {
+    // Only Feishu's own answer tells a missing scope; any other error passes through.
+    const code = error instanceof FeishuError ? error.code : undefined;
+    if (NO_READ_SCOPE.has(code)) {
       warn(
-        `The Feishu app may not read progress records (code ${error.code}), so this run cannot find the record it wrote earlier in this period and creates a new one. Grant the app the okr:okr.progress:readonly scope so that re-runs update instead.`,
+        `The Feishu app may not read progress records (code ${code}), so this run cannot find the record it wrote earlier in this period and creates a new one. Grant the app the okr:okr.progress:readonly scope so that re-runs update instead.`,
       );
       return { current: undefined, previous: undefined, readable: false };
     }

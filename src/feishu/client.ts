@@ -126,20 +126,20 @@ type Outcome =
   | { kind: 'transient'; error: FeishuError };
 
 // Failures in these happen before a request leaves, so even a create may be sent again.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES: ReadonlySet<string | undefined> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 // A refused port or a host name that does not resolve will not change within the run (a
 // temporary DNS failure, EAI_AGAIN, may, and is retried).
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+const UNREACHABLE_CODES: ReadonlySet<string | undefined> = new Set(['ECONNREFUSED', 'ENOTFOUND']);
 
 /** Whether a connection failed in its TLS handshake: a certificate, a protocol, a proxy that is not TLS. */
 function isTlsFailure(code: string | undefined): boolean {
-  return code !== undefined && /CERT|SSL|TLS|^EPROTO$|UNABLE_TO_VERIFY|SIGNATURE/.test(code);
+  return /CERT|SSL|TLS|^EPROTO$|UNABLE_TO_VERIFY|SIGNATURE/.test(String(code));
 }
 
 function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  // Object() makes anything thrown, null and undefined too, something to look into.
+  const { code, errors } = Object(error) as { code?: unknown; errors?: unknown };
   if (typeof code === 'string') return code;
   // Node reports a failed connection to every address of a host as an AggregateError.
   if (Array.isArray(errors)) return errorCode(errors[0]);
@@ -186,7 +186,8 @@ function present(value: string | undefined): value is string {
 }
 
 function rateLimitWaitMs(reset: string | undefined): number {
-  const secondsAsked = reset === undefined || reset.trim() === '' ? NaN : Number(reset);
+  // HTTP strips the blanks around a header value: an empty one asks nothing (Number('') is 0).
+  const secondsAsked = reset === undefined || reset === '' ? NaN : Number(reset);
   const wait = Number.isFinite(secondsAsked) && secondsAsked >= 0 ? secondsAsked : DEFAULT_RATE_LIMIT_WAIT_S;
   return Math.min(wait, MAX_RATE_LIMIT_WAIT_S) * 1000;
 }
@@ -332,7 +333,7 @@ export class FeishuClient {
   async *listRecords(targetType: 2 | 3, targetId: string): AsyncGenerator<ListedRecord> {
     const endpoint = `/open-apis/okr/v2/${targetType === 2 ? 'objectives' : 'key_results'}/:id/progresses`;
     const key = targetType === 2 ? 'objective' : 'key_result';
-    const seenTokens = new Set<string>();
+    const seenTokens = new Set<string | undefined>();
     let pageToken: string | undefined;
     let pages = 0;
     do {
@@ -364,14 +365,14 @@ export class FeishuClient {
           { logId: answer.logId, retryable: false },
         );
       }
-      if (pageToken) seenTokens.add(pageToken);
+      seenTokens.add(pageToken);
     } while (pageToken);
   }
 
   /** Every OKR period of the tenant, all pages (tenant token only). */
   async listPeriods(): Promise<OkrPeriod[]> {
     const periods: OkrPeriod[] = [];
-    const seenTokens = new Set<string>();
+    const seenTokens = new Set<string | undefined>();
     let pageToken: string | undefined;
     do {
       // The largest page_size Feishu accepts here is unconfirmed; 10 is its default.
@@ -385,7 +386,7 @@ export class FeishuClient {
       if (page.has_more && (!pageToken || seenTokens.has(pageToken))) {
         throw new FeishuError("Feishu's list of OKR periods said there were more pages but gave no new page token.", { logId: answer.logId, retryable: false });
       }
-      if (pageToken) seenTokens.add(pageToken);
+      seenTokens.add(pageToken);
     } while (pageToken);
     return periods;
   }
@@ -437,26 +438,27 @@ export class FeishuClient {
 
   private token(): Promise<string> {
     if (this.givenToken !== undefined) return Promise.resolve(this.givenToken);
-    if (this.tenantToken !== undefined && this.tenantTokenRenewAt !== undefined && this.now() >= this.tenantTokenRenewAt) {
+    // tenantTokenRenewAt is set only while a fetched token is in hand.
+    if (this.now() >= (this.tenantTokenRenewAt ?? Infinity)) {
       this.log.info('The tenant access token expires within 3 minutes; fetching a new one.');
       this.tenantToken = undefined;
     }
     if (this.tenantToken === undefined) {
       this.tenantTokenRenewAt = undefined;
-      const pending = this.fetchTenantToken();
+      // Set apart from a given token by the constructor: one or the other is there.
+      const pending = this.fetchTenantToken(this.app!);
       this.tenantToken = pending;
-      // A refusal (a wrong app id or secret) stays the answer for the run; a passing failure does not.
+      // A refusal (a wrong app id or secret) stays the answer for the run; a passing failure
+      // does not. Nothing replaces a token that is still being fetched, so this is its promise.
       pending.catch((error: unknown) => {
         const refused = error instanceof FeishuError && !error.retryable;
-        if (!refused && this.tenantToken === pending) this.tenantToken = undefined;
+        if (!refused) this.tenantToken = undefined;
       });
     }
     return this.tenantToken;
   }
 
-  private async fetchTenantToken(): Promise<string> {
-    const app = this.app;
-    if (!app) throw new Error('No app id and secret to fetch a tenant access token with');
+  private async fetchTenantToken(app: { appId: string; appSecret: string }): Promise<string> {
     const exchange: Exchange = {
       method: 'POST',
       endpoint: TOKEN_PATH,
@@ -497,12 +499,15 @@ export class FeishuClient {
       try {
         return await this.exchange({ ...exchange, context }, token);
       } catch (error) {
-        const expired = error instanceof FeishuError && error.code !== undefined && TOKEN_RENEWABLE.has(error.code);
+        const expired = error instanceof FeishuError && TOKEN_RENEWABLE.has(error.code);
         if (!expired || this.givenToken !== undefined || renewed) throw error;
         renewed = true;
         this.log.info(`Feishu says the tenant access token is invalid or has expired (code ${error.code}); fetching a new one.`);
         // Unless another call has renewed it meanwhile.
-        if (this.tenantToken === pending) this.tenantToken = undefined;
+        if (this.tenantToken === pending) {
+          this.tenantToken = undefined;
+          this.tenantTokenRenewAt = undefined;
+        }
       }
     }
   }
@@ -571,7 +576,8 @@ export class FeishuClient {
     const headers: Record<string, string> = { 'user-agent': 'okr-progress-action' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     // Form data brings its own multipart content type, boundary included.
-    const payload = exchange.body === undefined ? null : exchange.body instanceof FormData ? exchange.body : JSON.stringify(exchange.body);
+    // JSON.stringify(undefined) is undefined: a call without a body sends none.
+    const payload = exchange.body instanceof FormData ? exchange.body : JSON.stringify(exchange.body);
     if (typeof payload === 'string') headers['content-type'] = 'application/json; charset=utf-8';
 
     this.requests += 1;
@@ -606,7 +612,8 @@ export class FeishuClient {
     const logId = headerLogId ?? (isRecord(feishu.error) && typeof feishu.error.log_id === 'string' ? feishu.error.log_id : undefined);
     this.log.debug(`Feishu ${exchange.method} ${exchange.endpoint}: HTTP ${status}, code ${code ?? 'none'}${logId ? `, log id ${logId}` : ''}`);
 
-    if (status >= 200 && status < 300 && code === 0) return { kind: 'ok', answer: { body: feishu, logId } };
+    // undici gives final answers only: below 300 is a success.
+    if (status < 300 && code === 0) return { kind: 'ok', answer: { body: feishu, logId } };
 
     if (status === 429 || code === RATE_LIMITED) {
       const explanation = explainFeishuError(RATE_LIMITED, exchange.context);
@@ -630,11 +637,11 @@ export class FeishuClient {
   /** The connection failed or timed out. */
   private broken(exchange: Exchange, cause: unknown, trouble: string): Outcome {
     const code = errorCode(cause);
-    if (UNREACHABLE_CODES.has(code ?? '') || isTlsFailure(code)) {
+    if (UNREACHABLE_CODES.has(code) || isTlsFailure(code)) {
       // Nothing was sent, and no other call would get through: no retry, no other target tries.
       throw new FeishuError(`Could not reach Feishu at ${this.root}: ${trouble}. ${this.reachFix(code)}`, { retryable: false, fatal: true }, { cause });
     }
-    const sent = !NOT_SENT_CODES.has(code ?? '');
+    const sent = !NOT_SENT_CODES.has(code);
     if (exchange.context.call === 'create' && sent) {
       throw new AmbiguousWriteError(
         `The request to create a progress record was sent to Feishu, but ${trouble}: Feishu may have stored the record or not.`,
@@ -659,7 +666,7 @@ export class FeishuClient {
   /** An answer without a Feishu code: a gateway's error page, a wrong base URL, a proxy. */
   private notFeishu(exchange: Exchange, status: number, logId: string | undefined): Outcome {
     const details = { httpStatus: status, logId };
-    if (exchange.context.call === 'create' && ((status >= 200 && status < 300) || status === 502 || status === 504)) {
+    if (exchange.context.call === 'create' && (status < 300 || status === 502 || status === 504)) {
       // A success we cannot read, or a gateway that gave up waiting: the record may exist.
       throw new AmbiguousWriteError(
         `The request to create a progress record got HTTP ${status} with no Feishu answer in it: Feishu may have stored the record or not.`,
@@ -683,7 +690,7 @@ export class FeishuClient {
     if (result.success) return result.data;
     const problems = result.error.issues
       .slice(0, 3)
-      .map((issue) => `${[where, ...issue.path.map(String)].filter(Boolean).join('.') || '(answer)'}: ${issue.message}`)
+      .map((issue) => `${[where, ...issue.path.map(String)].filter(Boolean).join('.')}: ${issue.message}`)
       .join('; ');
     if (exchange.context.call === 'create') {
       throw new AmbiguousWriteError(

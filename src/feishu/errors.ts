@@ -24,7 +24,7 @@ export const TOKEN_EXPIRED = 99991663;
  * generic code list for an app access token that is invalid or has expired (unconfirmed that
  * the OKR APIs send it; renewing once is harmless if they do not).
  */
-export const TOKEN_RENEWABLE: ReadonlySet<number> = new Set([TOKEN_EXPIRED, 99991664]);
+export const TOKEN_RENEWABLE: ReadonlySet<number | undefined> = new Set([TOKEN_EXPIRED, 99991664]);
 /**
  * Refusals of the credentials themselves (a wrong app id or secret, a token that is no good
  * even after a renewal): every later call of the run would be refused the same way.
