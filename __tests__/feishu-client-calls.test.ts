@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Agent, EnvHttpProxyAgent, MockAgent, type Dispatcher } from 'undici';
 import { checkBaseUrl, defaultDispatcher, FeishuClient, type FeishuClientOptions } from '../src/feishu/client.js';
 import { AmbiguousWriteError, FeishuError } from '../src/feishu/errors.js';
-import type { CreateProgressRecordRequest } from '../src/record/request.js';
+import { CREATE_BODY } from './fixtures/create-request.js';
 
 // What each call sends (method, path, query, headers, body), what the client logs, and how it
 // words what the network did: undici's MockAgent answers in place of Feishu, so that a reset
@@ -90,20 +90,12 @@ function client(dispatcher: Dispatcher, options: Partial<FeishuClientOptions> = 
 
 const failure = (promise: Promise<unknown>): Promise<unknown> => promise.catch((error: unknown) => error);
 
-const createBody: CreateProgressRecordRequest = {
-  source_title: 'GitHub · acme/widgets',
-  source_url: 'https://github.com/acme/widgets/milestone/3',
-  target_id: KR,
-  target_type: 3,
-  content: { blocks: [{ type: 'paragraph', paragraph: { elements: [{ type: 'textRun', textRun: { text: 'hello' } }] } }] },
-  progress_rate: { percent: 50, status: 0 },
-};
 
 describe('what each call sends', () => {
   it('an update is a PUT of the JSON body to the record, with the token, the agent and the content type', async () => {
     const host = feishuHost(() => ({ status: 200, body: RECORD }));
     const { feishu, debugs } = client(host.agent);
-    const body = { content: createBody.content, progress_rate: { percent: 60, status: 1 as const } };
+    const body = { content: CREATE_BODY.content, progress_rate: { percent: 60, status: 1 as const } };
     expect(await feishu.updateRecord(PROGRESS_ID, body)).toEqual({ progressId: PROGRESS_ID, modifyTime: '1640675837810' });
     expect(host.sent).toEqual([
       {
@@ -154,7 +146,7 @@ describe('what each call sends', () => {
   it('names the call in what it says of a refusal: update and get', async () => {
     const host = feishuHost(() => ({ status: 400, body: { code: 1001002, msg: 'no permission' }, headers: { 'x-tt-logid': 'L7' } }));
     const { feishu, debugs } = client(host.agent);
-    const update = await failure(feishu.updateRecord(PROGRESS_ID, { content: createBody.content, progress_rate: createBody.progress_rate }));
+    const update = await failure(feishu.updateRecord(PROGRESS_ID, { content: CREATE_BODY.content, progress_rate: CREATE_BODY.progress_rate }));
     expect((update as Error).message).toBe(
       `Feishu refused: the app has no permission for this OKR (code 1001002). Make sure the access token in feishu-access-token carries the okr:okr.progress:writeonly (or okr:okr) scope and that its user or app may see the OKR of the target. (log id L7)`,
     );
@@ -310,7 +302,7 @@ describe('the tenant access token', () => {
   it('is asked for with the app id and secret as JSON, without an Authorization header', async () => {
     const host = feishuHost((sent) => (sent.path === TOKEN_PATH ? { status: 200, body: { code: 0, msg: 'ok', tenant_access_token: 't-1', expire: 7200 } } : { status: 200, body: RECORD }));
     const { feishu } = appClient(host.agent);
-    await feishu.createRecord(createBody);
+    await feishu.createRecord(CREATE_BODY);
     expect(host.sent[0]).toEqual({
       method: 'POST',
       path: TOKEN_PATH,
@@ -347,7 +339,7 @@ describe('the tenant access token', () => {
       return sent.headers.authorization === 'Bearer t-1' ? { status: 400, body: { code: 99991663, msg: 'expired' } } : { status: 200, body: RECORD };
     });
     const { feishu } = appClient(host.agent);
-    await Promise.all([feishu.updateRecord(PROGRESS_ID, { content: createBody.content, progress_rate: createBody.progress_rate }), feishu.updateRecord(PROGRESS_ID, { content: createBody.content, progress_rate: createBody.progress_rate })]);
+    await Promise.all([feishu.updateRecord(PROGRESS_ID, { content: CREATE_BODY.content, progress_rate: CREATE_BODY.progress_rate }), feishu.updateRecord(PROGRESS_ID, { content: CREATE_BODY.content, progress_rate: CREATE_BODY.progress_rate })]);
     expect(host.sent.filter((s) => s.path === TOKEN_PATH)).toHaveLength(2);
     expect(tokens).toBe(2);
   });
@@ -457,7 +449,7 @@ describe('the network in words', () => {
 
   it.each(['EPROTO', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'])('%s is a TLS failure: no retry, the fix named', async (code) => {
     const { feishu } = client(failingHost(withCode(code, 'handshake failed'), 1));
-    const error = await failure(feishu.createRecord(createBody));
+    const error = await failure(feishu.createRecord(CREATE_BODY));
     expect(error).not.toBeInstanceOf(AmbiguousWriteError);
     expect(error).toMatchObject({
       message: `Could not reach Feishu at ${BASE}: the TLS connection failed (${code}: handshake failed). Check that feishu-base-url (https://open.feishu.cn for Feishu, https://open.larksuite.com for Lark) names Feishu's API host over https; behind a proxy that inspects TLS, give Node its CA certificate with NODE_EXTRA_CA_CERTS.`,
@@ -469,14 +461,14 @@ describe('the network in words', () => {
   it('a create whose connection was reset may have been stored: ambiguous, with the cause kept', async () => {
     const reset = withCode('ECONNRESET');
     const { feishu } = client(failingHost(reset, 1));
-    const error = await failure(feishu.createRecord(createBody));
+    const error = await failure(feishu.createRecord(CREATE_BODY));
     expect(error).toBeInstanceOf(AmbiguousWriteError);
     expect((error as Error).cause).toBe(reset);
   });
 
   it.each(['EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])('a create that could not connect (%s) was never sent: tried again, and written once', async (code) => {
     const { feishu } = client(failingHost(withCode(code), 1));
-    expect(await feishu.createRecord(createBody)).toEqual({ progressId: PROGRESS_ID, modifyTime: '1640675837810' });
+    expect(await feishu.createRecord(CREATE_BODY)).toEqual({ progressId: PROGRESS_ID, modifyTime: '1640675837810' });
   });
 
   it('the deadline keeps the error that had to be waited out as its cause', async () => {
@@ -509,7 +501,7 @@ describe('defaults', () => {
   it('keeps a path in the base URL, without its trailing slashes', async () => {
     const host = feishuHost(() => ({ status: 200, body: RECORD }));
     const { feishu } = client(host.agent, { baseUrl: `${BASE}/feishu//` });
-    await feishu.createRecord(createBody);
+    await feishu.createRecord(CREATE_BODY);
     expect(host.sent[0]!.path).toBe('/feishu/open-apis/okr/v1/progress_records?user_id_type=open_id');
   });
 
@@ -544,7 +536,7 @@ describe('answers not understood, per call', () => {
   };
 
   it('names the call and the field, under data', async () => {
-    expect(await notUnderstood((f) => f.updateRecord(PROGRESS_ID, { content: createBody.content, progress_rate: createBody.progress_rate }), {})).toBe(
+    expect(await notUnderstood((f) => f.updateRecord(PROGRESS_ID, { content: CREATE_BODY.content, progress_rate: CREATE_BODY.progress_rate }), {})).toBe(
       "Feishu's answer to PUT /open-apis/okr/v1/progress_records/:id was not understood: data.progress_id: Invalid input: expected string, received undefined; data.modify_time: Invalid input: expected string, received undefined.",
     );
     expect(await notUnderstood((f) => f.listPeriods(), { items: 'none' })).toBe("Feishu's answer to GET /open-apis/okr/v1/periods was not understood: data.items: Invalid input: expected array, received string.");

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { FeishuClient, type FeishuClientOptions } from '../src/feishu/client.js';
 import { AmbiguousWriteError, FeishuError } from '../src/feishu/errors.js';
-import type { CreateProgressRecordRequest } from '../src/record/request.js';
+import { CREATE_BODY } from './fixtures/create-request.js';
 
 // The edges of the client's reading of an answer: which HTTP statuses and Feishu codes count
 // as success, as a rate limit, as worth another try, as a create that may have been stored;
@@ -50,14 +50,6 @@ const PROGRESS_ID = '7046317985098760212';
 const RECORD = { code: 0, msg: 'success', data: { progress_id: PROGRESS_ID, modify_time: '1640675837810' } };
 const LIMITED = { code: 99991400, msg: 'request trigger frequency limit' };
 
-const createBody: CreateProgressRecordRequest = {
-  source_title: 'GitHub · acme/widgets',
-  source_url: 'https://github.com/acme/widgets/milestone/3',
-  target_id: '7041430377642082323',
-  target_type: 3,
-  content: { blocks: [{ type: 'paragraph', paragraph: { elements: [{ type: 'textRun', textRun: { text: 'hello' } }] } }] },
-  progress_rate: { percent: 50, status: 0 },
-};
 
 /** A client with a given token, a clock that only the test (and the recorded sleeps) move, and random() 0.5. */
 function client(url: string, options: Partial<FeishuClientOptions> = {}) {
@@ -187,7 +179,7 @@ describe('a create answered without a Feishu answer', () => {
   ])('HTTP %i (%j) may have stored the record: AmbiguousWriteError, sent once', async (status, body) => {
     const fake = await serve(script((res) => reply(res, status, body, { 'x-tt-logid': 'GW' })));
     const { feishu, sleeps } = client(fake.url);
-    const error = await failure(feishu.createRecord(createBody));
+    const error = await failure(feishu.createRecord(CREATE_BODY));
     expect(error).toBeInstanceOf(AmbiguousWriteError);
     expect((error as Error).message).toBe(
       `The request to create a progress record got HTTP ${status} with no Feishu answer in it: Feishu may have stored the record or not. (log id GW)`,
@@ -199,7 +191,7 @@ describe('a create answered without a Feishu answer', () => {
   it('HTTP 503 without an answer was not handled: the create is sent again', async () => {
     const fake = await serve(script((res) => reply(res, 503, '<html>Service Unavailable</html>'), (res) => reply(res, 200, RECORD)));
     const { feishu, sleeps } = client(fake.url);
-    await expect(feishu.createRecord(createBody)).resolves.toEqual({ progressId: PROGRESS_ID, modifyTime: '1640675837810' });
+    await expect(feishu.createRecord(CREATE_BODY)).resolves.toEqual({ progressId: PROGRESS_ID, modifyTime: '1640675837810' });
     expect(sleeps).toEqual([500]);
     expect(fake.seen.map((s) => s.method)).toEqual(['POST', 'POST']);
   });
@@ -207,7 +199,7 @@ describe('a create answered without a Feishu answer', () => {
   it('HTTP 300 without an answer is a wrong host, for a create too', async () => {
     const fake = await serve(script((res) => reply(res, 300, '')));
     const { feishu } = client(fake.url);
-    const error = await failure(feishu.createRecord(createBody));
+    const error = await failure(feishu.createRecord(CREATE_BODY));
     expect(error).not.toBeInstanceOf(AmbiguousWriteError);
     expect((error as Error).message).toBe(
       `Feishu answered POST /open-apis/okr/v1/progress_records with HTTP 300 and no Feishu answer in it. Check that feishu-base-url (${fake.url}) is the Feishu or Lark API host.`,
@@ -217,7 +209,7 @@ describe('a create answered without a Feishu answer', () => {
   it('an update answered 502 without an answer is repeated: it is safe to repeat', async () => {
     const fake = await serve(script((res) => reply(res, 502, ''), (res) => reply(res, 200, RECORD)));
     const { feishu, sleeps } = client(fake.url);
-    await expect(feishu.updateRecord(PROGRESS_ID, { content: createBody.content, progress_rate: createBody.progress_rate })).resolves.toEqual({
+    await expect(feishu.updateRecord(PROGRESS_ID, { content: CREATE_BODY.content, progress_rate: CREATE_BODY.progress_rate })).resolves.toEqual({
       progressId: PROGRESS_ID,
       modifyTime: '1640675837810',
     });
