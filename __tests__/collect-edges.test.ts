@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Target } from '../src/config/schema.js';
-import { Collector, explainGitHubError, SelectionError, type Selection } from '../src/github/collect.js';
+import { Collector, explainGitHubError, rateLimitError, SelectionError, type Selection } from '../src/github/collect.js';
 import { createOctokit } from '../src/github/octokit.js';
 import { ListingError, MAX_PAGES } from '../src/github/pages.js';
 import { computeProgress, scheduleOf } from '../src/progress.js';
 import { AS_OF, GITHUB_TOKEN, SAMPLE_REPOS } from './fixtures/sample.js';
 import { makeTarget } from './fixtures/target.js';
+import { withStdout } from './helpers/stdout.js';
 import { startFakeGitHub, type FakeGitHub, type FakeItem, type FakeRepo, type GitHubFault } from './servers/fake-github.js';
 
 // Which targets are counted and which are listed, how a milestone is found, the links of the
@@ -117,7 +118,7 @@ function collector(token = GITHUB_TOKEN): Collector {
   const before = process.env['GITHUB_API_URL'];
   process.env['GITHUB_API_URL'] = github.url;
   try {
-    return new Collector(createOctokit(token, { retryBaseMs: 0 }), 'https://github.com', (m) => warnings.push(m));
+    return new Collector(createOctokit(token, { waitUnitMs: 0 }), 'https://github.com', (m) => warnings.push(m));
   } finally {
     if (before === undefined) delete process.env['GITHUB_API_URL'];
     else process.env['GITHUB_API_URL'] = before;
@@ -673,10 +674,88 @@ describe('GitHub errors, explained', () => {
     expect(github.requests.map((r) => `${r.path} ${r.status}`).slice(-2)).toEqual(['/repos/acme/moving/issues 200', '/repos/acme/moving/milestones/1 403']);
   });
 
+  it('a rate limit by its status and its words or its remaining count, with the time it resets when GitHub gave one', () => {
+    const failure = (status: number, message: string, headers: Record<string, string> = {}) => Object.assign(new Error(message), { status, response: { headers } });
+    const words = (status: number, message: string, headers?: Record<string, string>) => rateLimitError(failure(status, message, headers), 'acme/x')?.message;
+    expect(words(429, 'Too Many Requests', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1893456000' })).toBe(
+      "GitHub's rate limit stopped the reading of acme/x (HTTP 429: Too Many Requests); the run waits at most 2 minutes for it. Run again after 2030-01-01T00:00:00.000Z.",
+    );
+    expect(words(403, 'You have exceeded a secondary rate limit.')).toBe(
+      "GitHub's rate limit stopped the reading of acme/x (HTTP 403: You have exceeded a secondary rate limit.); the run waits at most 2 minutes for it. Run again later.",
+    );
+    expect(words(403, 'API Rate Limit exceeded', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '0' })).toMatch(/\(HTTP 403: API Rate Limit exceeded\); .* Run again later\.$/);
+    // A secondary limit: the hourly limit's reset time is not when it ends; retry-after is.
+    expect(words(403, 'You have exceeded a secondary rate limit.', { 'x-ratelimit-remaining': '4000', 'x-ratelimit-reset': '1893456000', 'retry-after': '300' })).toBe(
+      "GitHub's rate limit stopped the reading of acme/x (HTTP 403: You have exceeded a secondary rate limit.); the run waits at most 2 minutes for it. Run again after the 300 s GitHub asked for.",
+    );
+    expect(rateLimitError(Object.assign(new Error('API rate limit exceeded'), { status: 403 }), 'acme/x')?.message).toBe(
+      "GitHub's rate limit stopped the reading of acme/x (HTTP 403: API rate limit exceeded); the run waits at most 2 minutes for it. Run again later.",
+    );
+    // Neither a rate limit's status, nor its words or count.
+    expect(words(500, 'rate limit service down', { 'x-ratelimit-remaining': '0' })).toBeUndefined();
+    expect(words(403, 'Resource not accessible by integration', { 'x-ratelimit-remaining': '12' })).toBeUndefined();
+    expect(words(403, 'moderate limits')).toBeUndefined();
+    expect(rateLimitError('rate limit', 'acme/x')).toBeUndefined();
+    expect(explainGitHubError(failure(403, 'Must have admin rights', { 'x-ratelimit-remaining': '4999' }), 'acme/x').message).toBe(
+      'GitHub refused access to acme/x (HTTP 403: Must have admin rights); grant the workflow issues: read and pull-requests: read, or pass a token that has them.',
+    );
+  });
+
   it('what has no status: a network error, something thrown that is not an Error; a list that did not end is told as it is', () => {
     expect(explainGitHubError(new Error('socket hang up'), 'acme/x').message).toBe('GitHub request for acme/x failed: socket hang up');
     expect(explainGitHubError('gone away', 'acme/x').message).toBe('GitHub request for acme/x failed: gone away');
     const listing = new ListingError('The list goes on.');
     expect(explainGitHubError(listing, 'acme/x')).toBe(listing);
+  });
+});
+
+describe('GitHub in trouble', () => {
+  const MILESTONES = '/repos/acme/widgets/milestones';
+
+  it('5xx answers are asked again, three times at most, and the numbers are those of the whole list', async () => {
+    fault({ route: 'milestones', kind: 'status', status: 502, times: 2 });
+    const [found] = await selectAll([makeTarget()], false);
+    expect(numbers(makeTarget(), found!)).toEqual([5, 8, 62.5]);
+    expect(github.requests.filter((r) => r.path === MILESTONES).map((r) => r.status)).toEqual([502, 502, 200]);
+
+    fault({ route: 'milestones', kind: 'status', status: 503, times: 4 });
+    await expect(collector().select(makeTarget())).rejects.toThrow(new Error('GitHub request for acme/widgets failed (HTTP 503): Service Unavailable - https://docs.github.com/rest'));
+    expect(github.requests.filter((r) => r.path === MILESTONES).map((r) => r.status).slice(3)).toEqual([503, 503, 503, 503]);
+  });
+
+  it('a secondary rate limit is waited out as retry-after says, and said', async () => {
+    const message = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
+    fault({ route: 'milestones', kind: 'status', status: 403, message, headers: { 'retry-after': '7' } });
+    const { outcome, lines } = await withStdout(() => selectAll([makeTarget()], false));
+    expect(outcome.status === 'fulfilled' && numbers(makeTarget(), outcome.value[0]!)).toEqual([5, 8, 62.5]);
+    expect(lines).toEqual([`::warning::GitHub secondary rate limit for GET ${github.url}${MILESTONES}?state=all&per_page=100; waiting 7 s.`]);
+    expect(github.requests.filter((r) => r.path === MILESTONES).map((r) => r.status)).toEqual([403, 200]);
+  });
+
+  it('a rate limit that resets in more than 2 minutes fails the target, saying when to run again', async () => {
+    const message = 'API rate limit exceeded for installation ID 1.';
+    // GitHub's reset time is in seconds since 1970; octokit reads it as a 32-bit integer.
+    fault({ route: 'milestones', kind: 'status', status: 403, message, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1893456000' } });
+    const { outcome, lines } = await withStdout(() => collector().select(makeTarget()));
+    expect(outcome).toEqual({
+      status: 'rejected',
+      reason: new Error(
+        `GitHub's rate limit stopped the reading of acme/widgets (HTTP 403: ${message} - https://docs.github.com/rest); the run waits at most 2 minutes for it. Run again after 2030-01-01T00:00:00.000Z.`,
+      ),
+    });
+    expect(lines).toEqual([`::warning::GitHub rate limit reached for GET ${github.url}${MILESTONES}?state=all&per_page=100; giving up.`]);
+    expect(github.requests.filter((r) => r.path === MILESTONES).map((r) => r.status)).toEqual([403]);
+  });
+
+  it('a rate limit already reset is asked again at once; one that goes on is given up after three waits', async () => {
+    fault({ route: 'milestones', kind: 'status', status: 403, message: 'API rate limit exceeded', headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '0' }, times: 4 });
+    const { outcome, lines } = await withStdout(() => collector().select(makeTarget()));
+    expect(outcome).toEqual({
+      status: 'rejected',
+      reason: new Error("GitHub's rate limit stopped the reading of acme/widgets (HTTP 403: API rate limit exceeded - https://docs.github.com/rest); the run waits at most 2 minutes for it. Run again later."),
+    });
+    const warning = (end: string) => `::warning::GitHub rate limit reached for GET ${github.url}${MILESTONES}?state=all&per_page=100; ${end}.`;
+    expect(lines).toEqual([warning('waiting 0 s'), warning('waiting 0 s'), warning('waiting 0 s'), warning('giving up')]);
+    expect(github.requests.filter((r) => r.path === MILESTONES).map((r) => r.status)).toEqual([403, 403, 403, 403]);
   });
 });

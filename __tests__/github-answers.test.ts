@@ -77,7 +77,7 @@ function collector(): Collector {
       clocks.push(controller);
       return controller.signal;
     };
-    return new Collector(createOctokit(GITHUB_TOKEN, { clock, retryBaseMs: 0 }), 'https://github.com', (m) => warnings.push(m));
+    return new Collector(createOctokit(GITHUB_TOKEN, { clock, waitUnitMs: 0 }), 'https://github.com', (m) => warnings.push(m));
   } finally {
     if (before === undefined) delete process.env['GITHUB_API_URL'];
     else process.env['GITHUB_API_URL'] = before;
@@ -350,7 +350,9 @@ describe('GraphQL lists (counted targets)', () => {
 });
 
 describe('the bundled action', () => {
-  // As of a past instant the milestone is listed over REST, 100 to a page.
+  // As of a past instant the milestone is listed over REST, 100 to a page. A list that cannot
+  // be trusted fails the target and writes nothing. (Answers that break off are asked again
+  // after octokit's real backoff: they are tested above, in this process, where it lasts no time.)
   async function run(broken?: GitHubFault) {
     const workspace = await mkdtemp(path.join(os.tmpdir(), 'okr-github-answers-'));
     const feishu = await startFakeFeishu({ apps: [APP], okrs: SAMPLE_OKRS });
@@ -375,28 +377,15 @@ describe('the bundled action', () => {
     }
   }
 
-  it('page 2 cut after 5 KB once: asked again, and the record holds 76 of 150', async () => {
-    const { result, records, stored } = await run({ route: 'issues', page: 2, kind: 'cut', afterBytes: 5120 });
+  it('reads both pages whole and writes 76 of 150', async () => {
+    const { result, records, stored } = await run();
     expect(result.code).toBe(0);
     expect(records).toEqual([expect.objectContaining({ result: 'created', percent: 50.67 })]);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.progress_rate).toEqual({ percent: 50.67, status: 0 });
     expect(renderContent(stored[0]!.content)).toContain('76 of 150');
-    expect(issuePages()).toEqual(['1 200', '2 200', '2 200']);
+    expect(issuePages()).toEqual(['1 200', '2 200']);
   });
-
-  it('page 2 cut every time: the target fails with the reason, no record is written, exit code 1', async () => {
-    const { result, records, stored } = await run({ route: 'issues', page: 2, kind: 'cut', afterBytes: 5120, times: Infinity });
-    expect(result.code).toBe(1);
-    expect(records).toEqual([expect.objectContaining({ result: 'failed' })]);
-    expect(records[0]!.error).toMatch(
-      new RegExp(`^${escape(PAGE_2)} broke off after 5120 bytes \\(terminated: (read ECONNRESET|other side closed)\\), each time it was asked\\. The number was not written\\.$`),
-    );
-    expect([result.outputs['created'], result.outputs['updated'], result.outputs['failed']]).toEqual(['0', '0', '1']);
-    expect(stored).toEqual([]);
-    // Asked once and retried three times, 1 + 4 + 9 s apart, as for a 5xx.
-    expect(issuePages()).toEqual(['1 200', '2 200', '2 200', '2 200', '2 200']);
-  }, 40_000);
 
   it('a Link rel="next" back to page 1: the target fails, no record is written, exit code 1', async () => {
     const { result, records, stored } = await run({ route: 'issues', page: 2, kind: 'link', next: 1 });

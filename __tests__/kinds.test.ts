@@ -52,7 +52,7 @@ async function runKinds(live: boolean, mapping = kindsMapping()) {
   github.requests.length = 0;
   const warnings: string[] = [];
   try {
-    const collector = new Collector(createOctokit(TOKEN, { searchSpacingMs: 0 }), 'https://github.com', (m) => warnings.push(m));
+    const collector = new Collector(createOctokit(TOKEN), 'https://github.com', (m) => warnings.push(m));
     const selections = selectTargets(collector, targets, now, live, { metrics: parseMetricsInput(KINDS_METRICS), workspace });
     for (const selecting of selections) selecting.catch(() => undefined); // awaited below, as main.ts does
     const results = [];

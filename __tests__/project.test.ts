@@ -14,6 +14,7 @@ import { projectQuery } from '../src/sources/project-query.js';
 import { summaryHtml } from '../src/summary.js';
 import { PROJECT_NOW, PROJECT_REPOS, PROJECT_TOKEN, PROJECTS, ROADMAP } from './fixtures/project.js';
 import { renderContent } from './helpers/render.js';
+import { withStdout } from './helpers/stdout.js';
 import { githubGraphqlSchema, startFakeGitHub, type FakeGitHub, type FakeProject } from './servers/fake-github.js';
 
 // The `project` source against the fake GitHub's projects (on GitHub's GraphQL schema), with
@@ -295,6 +296,21 @@ describe('errors', () => {
     expect((rejected as Error).message).toMatch(/^GitHub refused to show acme project 5 \(HTTP 401: Bad credentials.*\)\. The token needs read:project/);
   });
 
+  it('a rate limit longer than the run waits is told as one, not as a missing permission', async () => {
+    const { target } = await collect(ROADMAP_TARGET);
+    const message = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
+    github.faults.push({ route: 'graphql', kind: 'status', status: 403, message, headers: { 'retry-after': '600' } });
+    const { outcome, lines } = await withStdout(() =>
+      selectProject(target, { octokit: octokitFor(), now: new Date(PROJECT_NOW), live: true, narrowing: async () => undefined, graphql: { queries: 0, cost: 0, remaining: undefined } }),
+    );
+    const limited = outcome.status === 'rejected' ? (outcome.reason as Error) : undefined;
+    expect(limited).not.toBeInstanceOf(SelectionError);
+    expect(limited?.message).toBe(
+      `GitHub's rate limit stopped the reading of acme project 5 (HTTP 403: ${message} - https://docs.github.com/rest); the run waits at most 2 minutes for it. Run again after the 600 s GitHub asked for.`,
+    );
+    expect(lines).toEqual(['::warning::GitHub secondary rate limit for POST /graphql; giving up.']);
+  });
+
   it('a status field, done value, iteration or estimate field the project lacks names the ones it has', async () => {
     expect(await failure(`${ROADMAP_TARGET}\nstatus_field: Stauts`)).toBe(
       'okr.yml:5:19 targets[0].status_field: "Stauts" is not a field of project "Roadmap" (acme project 5); did you mean "Status"?',
@@ -359,7 +375,7 @@ function octokitFor(): Octokit {
   const before = process.env['GITHUB_API_URL'];
   process.env['GITHUB_API_URL'] = github.url;
   try {
-    return createOctokit(PROJECT_TOKEN);
+    return createOctokit(PROJECT_TOKEN, { waitUnitMs: 0 });
   } finally {
     if (before === undefined) delete process.env['GITHUB_API_URL'];
     else process.env['GITHUB_API_URL'] = before;

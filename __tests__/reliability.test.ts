@@ -306,32 +306,9 @@ describe('Feishu in trouble', () => {
 });
 
 describe('GitHub in trouble', () => {
+  // 5xx answers and rate limits, which octokit waits out on a real clock, are tested in
+  // collect-edges.test.ts, where the waits last no time.
   beforeEach(() => startFeishu());
-
-  it('502s are retried and the run succeeds', async () => {
-    github.faults.push({ route: 'issues', kind: 'status', status: 502, times: 2 });
-    const result = await action();
-    expect(result.code).toBe(0);
-    expect(result.counts).toEqual(['3', '0', '0']);
-    expect(github.requests.filter((r) => r.status === 502)).toHaveLength(2);
-    expect(feishu.records.size).toBe(3);
-  });
-
-  it('a secondary rate limit is waited out as retry-after says', async () => {
-    github.faults.push({
-      route: 'milestones',
-      kind: 'status',
-      status: 403,
-      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-      headers: { 'retry-after': '1' },
-    });
-    const result = await action();
-    expect(result.code).toBe(0);
-    expect(result.counts).toEqual(['3', '0', '0']);
-    expect(result.stdout).toContain(`::warning::GitHub secondary rate limit for GET ${github.url}/repos/acme/widgets/milestones?state=all&per_page=100; waiting 1 s.`);
-    expect(github.requests.filter((r) => r.path === '/repos/acme/widgets/milestones').map((r) => r.status)).toEqual([403, 200]);
-    expect(feishu.records.size).toBe(3);
-  });
 
   it('a repository that does not exist fails only its targets, with a clear message', async () => {
     await mapping(SAMPLE_MAPPING.replace('repository: acme/gadgets', 'repository: acme/missing'));

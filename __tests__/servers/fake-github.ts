@@ -76,6 +76,10 @@ export interface FakeGitHubOptions {
   now?: string;
   /** GitHub projects (v2) of organisations and users, served over GraphQL. */
   projects?: FakeProject[];
+  /** REST searches a minute (GitHub: 30); one more within the minute is refused with HTTP 403. */
+  searchLimit?: number;
+  /** The server's wall clock, in ms since 1970, for the search limit's minute (default: `Date.now`). */
+  clock?: () => number;
 }
 
 /** A field of a project; GitHub's own fields (Title, Assignees, Labels, Milestone, Repository) are added. */
@@ -175,6 +179,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const rateLimitReset = Math.floor(Date.now() / 1000) + 3600;
   let rateLimitUsed = 0;
   let graphqlPointsUsed = 0;
+  const clock = options.clock ?? Date.now;
+  const searchLimit = options.searchLimit ?? SEARCH_LIMIT;
+  /** The search limit's minute: it starts at a search made after the previous one ended. */
+  let searchMinute = { start: -Infinity, used: 0 };
   let apiUrl = '';
   const fake: FakeGitHub = { url: '', close: () => closeServer(server), requests, faults, repos, onStall: undefined, searchTimesOut: false };
   const view = (repo: FakeRepo): FakeRepo => (options.now === undefined ? repo : repoAt(repo, Date.parse(options.now)));
@@ -215,7 +223,25 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       graphqlPointsUsed += answered.cost;
       return { status: 200, body: answered.body, headers: { 'x-ratelimit-resource': 'graphql' } };
     }
-    if (route === 'search') return searchIssues(url, apiUrl, allRepos(), fake.searchTimesOut);
+    if (route === 'search') {
+      const at = clock();
+      if (at >= searchMinute.start + 60_000) searchMinute = { start: at, used: 0 };
+      searchMinute.used += 1;
+      const left = searchLimit - searchMinute.used;
+      const headers = {
+        'x-ratelimit-limit': String(searchLimit),
+        'x-ratelimit-remaining': String(Math.max(0, left)),
+        'x-ratelimit-reset': String(Math.ceil((searchMinute.start + 60_000) / 1000)),
+        'x-ratelimit-used': String(Math.min(searchLimit, searchMinute.used)),
+        'x-ratelimit-resource': 'search',
+      };
+      if (left < 0) {
+        const message = 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.';
+        return { status: 403, body: { message, documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api', status: '403' }, headers };
+      }
+      const found = searchIssues(url, apiUrl, allRepos(), fake.searchTimesOut);
+      return { ...found, headers: { ...found.headers, ...headers } };
+    }
     if (!match || !route) return { status: 404, body: error(404) };
 
     const found = findRepo(decodeURIComponent(match[1] ?? ''), decodeURIComponent(match[2] ?? ''));
@@ -730,6 +756,9 @@ function repositoryNode(fullName: string, repo: FakeRepo): Record<string, unknow
     },
   };
 }
+
+/** REST searches a minute that GitHub allows an authenticated client. */
+const SEARCH_LIMIT = 30;
 
 /** GitHub's search gives at most this many results of one search. */
 const SEARCH_CAP = 1000;

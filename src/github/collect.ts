@@ -441,6 +441,22 @@ function reasonOf(error: unknown): string {
   return status ? `HTTP ${status}: ${message}` : message;
 }
 
+/**
+ * A rate limit the run did not wait out (octokit waits up to 2 minutes, three times), told as
+ * such and not as a missing permission; undefined for any other error.
+ */
+export function rateLimitError(error: unknown, subject: string): Error | undefined {
+  const status = (error as { status?: number }).status;
+  const message = error instanceof Error ? error.message : String(error);
+  const headers = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers;
+  if ((status !== 403 && status !== 429) || (headers?.['x-ratelimit-remaining'] !== '0' && !/\brate limit\b/i.test(message))) return undefined;
+  // The reset time is that of the spent hourly limit; a secondary limit says how long in retry-after.
+  const reset = headers?.['x-ratelimit-remaining'] === '0' ? Number(headers['x-ratelimit-reset']) : 0;
+  const retryAfter = Number(headers?.['retry-after']);
+  const when = reset > 0 ? ` after ${new Date(reset * 1000).toISOString()}` : retryAfter > 0 ? ` after the ${retryAfter} s GitHub asked for` : ' later';
+  return new Error(`GitHub's rate limit stopped the reading of ${subject} (HTTP ${status}: ${message}); the run waits at most 2 minutes for it. Run again${when}.`);
+}
+
 /** Turns an octokit failure into words that say what to do. */
 export function explainGitHubError(error: unknown, repository: string): Error {
   const status = (error as { status?: number }).status;
@@ -451,6 +467,8 @@ export function explainGitHubError(error: unknown, repository: string): Error {
     );
   }
   if (status === 401) return new Error(`GitHub rejected the token (HTTP 401: ${message}); check the github-token input.`);
+  const limited = rateLimitError(error, repository);
+  if (limited) return limited;
   if (status === 403) {
     return new Error(`GitHub refused access to ${repository} (HTTP 403: ${message}); grant the workflow issues: read and pull-requests: read, or pass a token that has them.`);
   }

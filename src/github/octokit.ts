@@ -5,6 +5,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
 import { wholeBodyFetch } from './fetch.js';
+import { pacedSearches, type SearchPacing } from './search-pace.js';
 
 // One octokit for the run: the runner's API URL (GitHub Enterprise Server too), its proxy
 // settings (through @actions/github), retries of 5xx answers, and rate limits waited out.
@@ -22,10 +23,13 @@ export interface OctokitOptions {
    * server cannot hold the job.
    */
   clock?: () => AbortSignal;
-  /** The retries of a failed request wait 1, 4 and 9 times this (default 1 s). */
-  retryBaseMs?: number;
-  /** The pause between two REST searches (default: the plugin's 2 s, GitHub's documented pace). */
-  searchSpacingMs?: number;
+  /**
+   * How long one second of a wait lasts (default 1000 ms): the retries of a failed request
+   * wait 1, 4 and 9 of them, a rate limit as many as GitHub's retry-after says.
+   */
+  waitUnitMs?: number;
+  /** The clock and sleep of the wait for GitHub's search limit to reset (see search-pace.ts). */
+  searchPacing?: SearchPacing;
 }
 
 export function createOctokit(token: string, settings: OctokitOptions = {}): Octokit {
@@ -33,15 +37,15 @@ export function createOctokit(token: string, settings: OctokitOptions = {}): Oct
     token,
     {
       baseUrl: process.env['GITHUB_API_URL'] || 'https://api.github.com',
-      // The runner's proxy-aware fetch.
-      request: { fetch: wholeBodyFetch((defaults.request as { fetch: typeof fetch }).fetch, settings.clock) },
+      // The runner's proxy-aware fetch; a search's wait for the limit is not part of its request clock.
+      request: { fetch: pacedSearches(wholeBodyFetch((defaults.request as { fetch: typeof fetch }).fetch, settings.clock), settings.searchPacing) },
       throttle: {
         // The plugin spaces every GraphQL request a second apart, as it does writes; this
         // action's queries only read, so they go one at a time without that pause.
         write: new Bottleneck.Group({ id: 'okr-progress-graphql', maxConcurrent: 1, minTime: 0 }),
-        ...(settings.searchSpacingMs !== undefined && {
-          search: new Bottleneck.Group({ id: 'okr-progress-search', maxConcurrent: 1, minTime: settings.searchSpacingMs }),
-        }),
+        ...(settings.waitUnitMs !== undefined && { retryAfterBaseValue: settings.waitUnitMs }),
+        // Searches one at a time, paced by what GitHub says is left (search-pace.ts), not 2 s apart.
+        search: new Bottleneck.Group({ id: 'okr-progress-search', maxConcurrent: 1, minTime: 0 }),
         onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
           const wait = retryAfter <= MAX_RATE_LIMIT_WAIT_S && retryCount < MAX_RATE_LIMIT_RETRIES;
           core.warning(`GitHub rate limit reached for ${options.method} ${options.url}; ${wait ? `waiting ${retryAfter} s` : 'giving up'}.`);
@@ -53,7 +57,7 @@ export function createOctokit(token: string, settings: OctokitOptions = {}): Oct
           return wait;
         },
       },
-      retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451], ...(settings.retryBaseMs !== undefined && { retryAfterBaseValue: settings.retryBaseMs }) },
+      retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451], ...(settings.waitUnitMs !== undefined && { retryAfterBaseValue: settings.waitUnitMs }) },
     },
     retry,
     throttling,

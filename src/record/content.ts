@@ -139,7 +139,7 @@ export interface MeasureWords {
 export function measureWords(target: Target, progress: Progress, words: Words = WORDS.en): MeasureWords {
   if (target.metric) {
     const shown = (n: number): string => withUnit(n, progress.unit);
-    const text = `${shown(progress.done)} ${words.metric(shown(target.metric.start), shown(target.metric.target))}`;
+    const text = `${shown(progress.done)}${words.metric(shown(target.metric.start), shown(target.metric.target))}`;
     return { kind: 'metric', text, ...(progress.from !== undefined && { from: progress.from }) };
   }
   if (target.goal !== undefined) {
@@ -159,7 +159,7 @@ function metricHeadline(input: RecordInput, words: Words): ContentBlock {
   const metric = target.metric!;
   const color = STATUS_COLOR[progress.status];
   const shown = (n: number): string => withUnit(n, progress.unit);
-  let facts = ` ${words.metric(shown(metric.start), shown(metric.target))} — ${words.ofTheWay(progress.percent)}`;
+  let facts = `${words.metric(shown(metric.start), shown(metric.target))} — ${words.ofTheWay(progress.percent)}`;
   if (progress.due) facts += `${words.comma}${words.due(localDate(progress.due, target.timezone))}`;
   return paragraph([
     text(shown(progress.done), { bold: true }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { closest } from '../config/closest.js';
 import type { ProjectTarget, Target } from '../config/schema.js';
-import { SelectionError, type Selection } from '../github/collect.js';
+import { rateLimitError, SelectionError, type Selection } from '../github/collect.js';
 import { issueCloseReason, type CloseReason, type Item, type Milestone } from '../github/items.js';
 import type { Octokit } from '../github/octokit.js';
 import { points, type PointGroup } from '../measures.js';
@@ -171,6 +171,8 @@ export function explainProjectError(error: unknown, target: Target, project: Pro
   if (refused) {
     return new SelectionError(`GitHub refused to show ${project.owner} project ${project.number} (${refused.type ?? 'FORBIDDEN'}: ${refused.message ?? ''}). ${READ_PROJECT}`, path);
   }
+  const limited = rateLimitError(error, `${project.owner} project ${project.number}`);
+  if (limited) return limited;
   if (status === 401 || status === 403 || /not accessible by integration/i.test(message)) {
     return new SelectionError(`GitHub refused to show ${project.owner} project ${project.number} (HTTP ${status ?? 403}: ${message}). ${READ_PROJECT}`, path);
   }
