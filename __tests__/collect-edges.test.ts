@@ -691,6 +691,8 @@ describe('GitHub errors, explained', () => {
     expect(rateLimitError(Object.assign(new Error('API rate limit exceeded'), { status: 403 }), 'acme/x')?.message).toBe(
       "GitHub's rate limit stopped the reading of acme/x (HTTP 403: API rate limit exceeded); the run waits at most 2 minutes for it. Run again later.",
     );
+    // A retry-after of 0 says nothing of when to run again.
+    expect(words(403, 'You have exceeded a secondary rate limit.', { 'retry-after': '0' })).toMatch(/ Run again later\.$/);
     // Neither a rate limit's status, nor its words or count.
     expect(words(500, 'rate limit service down', { 'x-ratelimit-remaining': '0' })).toBeUndefined();
     expect(words(403, 'Resource not accessible by integration', { 'x-ratelimit-remaining': '12' })).toBeUndefined();
