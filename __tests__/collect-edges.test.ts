@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Target } from '../src/config/schema.js';
 import { Collector, explainGitHubError, rateLimitError, SelectionError, type Selection } from '../src/github/collect.js';
-import { createOctokit } from '../src/github/octokit.js';
 import { ListingError, MAX_PAGES } from '../src/github/pages.js';
 import { computeProgress, scheduleOf } from '../src/progress.js';
 import { AS_OF, GITHUB_TOKEN, SAMPLE_REPOS } from './fixtures/sample.js';
 import { makeTarget } from './fixtures/target.js';
+import { octokitAt } from './helpers/octokit.js';
 import { withStdout } from './helpers/stdout.js';
 import { startFakeGitHub, type FakeGitHub, type FakeItem, type FakeRepo, type GitHubFault } from './servers/fake-github.js';
 
@@ -115,14 +115,7 @@ afterEach(() => {
 
 /** A collector of its own (its own reads of milestones, labels and lists); retries do not wait. */
 function collector(token = GITHUB_TOKEN): Collector {
-  const before = process.env['GITHUB_API_URL'];
-  process.env['GITHUB_API_URL'] = github.url;
-  try {
-    return new Collector(createOctokit(token, { waitUnitMs: 0 }), 'https://github.com', (m) => warnings.push(m));
-  } finally {
-    if (before === undefined) delete process.env['GITHUB_API_URL'];
-    else process.env['GITHUB_API_URL'] = before;
-  }
+  return new Collector(octokitAt(github.url, token, { waitUnitMs: 0 }), 'https://github.com', (m) => warnings.push(m));
 }
 
 function selectAll(targets: Target[], live: boolean): Promise<Selection[]> {

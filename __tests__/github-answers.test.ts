@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Target } from '../src/config/schema.js';
 import { Collector, type Selection } from '../src/github/collect.js';
-import { createOctokit } from '../src/github/octokit.js';
 import { MAX_PAGES, readPages, type Page } from '../src/github/pages.js';
 import { computeProgress, scheduleOf } from '../src/progress.js';
 import { APP, AS_OF, GITHUB_TOKEN, KR_LAUNCH, SAMPLE_OKRS } from './fixtures/sample.js';
+import { octokitAt } from './helpers/octokit.js';
 import { renderContent } from './helpers/render.js';
 import { runAction } from './helpers/run-action.js';
 import { startFakeFeishu } from './servers/fake-feishu.js';
@@ -69,19 +69,12 @@ beforeEach(async () => {
 afterEach(() => github.close());
 
 function collector(): Collector {
-  const before = process.env['GITHUB_API_URL'];
-  process.env['GITHUB_API_URL'] = github.url;
-  try {
-    const clock = (): AbortSignal => {
-      const controller = new AbortController();
-      clocks.push(controller);
-      return controller.signal;
-    };
-    return new Collector(createOctokit(GITHUB_TOKEN, { clock, waitUnitMs: 0 }), 'https://github.com', (m) => warnings.push(m));
-  } finally {
-    if (before === undefined) delete process.env['GITHUB_API_URL'];
-    else process.env['GITHUB_API_URL'] = before;
-  }
+  const clock = (): AbortSignal => {
+    const controller = new AbortController();
+    clocks.push(controller);
+    return controller.signal;
+  };
+  return new Collector(octokitAt(github.url, GITHUB_TOKEN, { clock, waitUnitMs: 0 }), 'https://github.com', (m) => warnings.push(m));
 }
 
 const milestoneTarget = (overrides: Partial<Target> = {}): Target => makeTarget({ name: 'Launch v3', milestone: 'v3.0', ...overrides });

@@ -5,7 +5,7 @@ import { resolveTargets } from '../src/config/resolve.js';
 import type { Target } from '../src/config/schema.js';
 import { Collector, SelectionError, type Selection } from '../src/github/collect.js';
 import type { Item } from '../src/github/items.js';
-import { createOctokit, type Octokit } from '../src/github/octokit.js';
+import type { Octokit } from '../src/github/octokit.js';
 import { computeProgress, periodKey, scheduleOf } from '../src/progress.js';
 import { buildRecordRequest } from '../src/record/content.js';
 import { selectTargets } from '../src/sources/index.js';
@@ -14,6 +14,7 @@ import { projectQuery } from '../src/sources/project-query.js';
 import { summaryHtml } from '../src/summary.js';
 import { PROJECT_NOW, PROJECT_REPOS, PROJECT_TOKEN, PROJECTS, ROADMAP } from './fixtures/project.js';
 import { renderContent } from './helpers/render.js';
+import { octokitAt } from './helpers/octokit.js';
 import { withStdout } from './helpers/stdout.js';
 import { githubGraphqlSchema, startFakeGitHub, type FakeGitHub, type FakeProject } from './servers/fake-github.js';
 
@@ -43,11 +44,7 @@ const mapping = (target: string): string => `version: 1\ntargets:\n  - key_resul
 async function collect(keys: string, options: { now?: string; live?: boolean } = {}) {
   const loaded = parseMappingDocument(mapping(keys), 'okr.yml');
   const targets = resolveTargets(loaded.mapping, 'acme/widgets');
-  const before = process.env['GITHUB_API_URL'];
-  process.env['GITHUB_API_URL'] = github.url;
-  const collector = new Collector(createOctokit(PROJECT_TOKEN), 'https://github.com', () => undefined);
-  if (before === undefined) delete process.env['GITHUB_API_URL'];
-  else process.env['GITHUB_API_URL'] = before;
+  const collector = new Collector(octokitAt(github.url, PROJECT_TOKEN), 'https://github.com', () => undefined);
   github.requests.length = 0;
   const now = new Date(options.now ?? PROJECT_NOW);
   const [outcome] = await Promise.allSettled(selectTargets(collector, targets, now, options.live ?? true, { metrics: new Map(), workspace: process.cwd() }));
@@ -372,14 +369,7 @@ describe('errors', () => {
 
 /** An octokit on the fake GitHub. */
 function octokitFor(): Octokit {
-  const before = process.env['GITHUB_API_URL'];
-  process.env['GITHUB_API_URL'] = github.url;
-  try {
-    return createOctokit(PROJECT_TOKEN, { waitUnitMs: 0 });
-  } finally {
-    if (before === undefined) delete process.env['GITHUB_API_URL'];
-    else process.env['GITHUB_API_URL'] = before;
-  }
+  return octokitAt(github.url, PROJECT_TOKEN, { waitUnitMs: 0 });
 }
 
 describe('never a partial number', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createOctokit, type Octokit } from '../src/github/octokit.js';
 import { MAX_SEARCH_WAIT_MS, pacedSearches } from '../src/github/search-pace.js';
 import { GITHUB_TOKEN, SAMPLE_REPOS } from './fixtures/sample.js';
+import { octokitAt } from './helpers/octokit.js';
 import { withStdout } from './helpers/stdout.js';
 import { startFakeGitHub, type FakeGitHub, type FakeRepo } from './servers/fake-github.js';
 
@@ -22,19 +22,11 @@ async function searching(limit: number) {
   let now = T0;
   const sleeps: number[] = [];
   github = await startFakeGitHub({ token: GITHUB_TOKEN, repos: structuredClone(SAMPLE_REPOS) as Record<string, FakeRepo>, searchLimit: limit, clock: () => now });
-  const before = process.env['GITHUB_API_URL'];
-  process.env['GITHUB_API_URL'] = github.url;
-  let octokit: Octokit;
-  try {
-    const sleep = async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    };
-    octokit = createOctokit(GITHUB_TOKEN, { waitUnitMs: 0, searchPacing: { sleep, now: () => now } });
-  } finally {
-    if (before === undefined) delete process.env['GITHUB_API_URL'];
-    else process.env['GITHUB_API_URL'] = before;
-  }
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    now += ms;
+  };
+  const octokit = octokitAt(github.url, GITHUB_TOKEN, { waitUnitMs: 0, searchPacing: { sleep, now: () => now } });
   const search = async () => (await octokit.request('GET /search/issues', { q: 'repo:acme/widgets is:issue' })).data.total_count;
   const statuses = () => github!.requests.filter((r) => r.path === '/search/issues').map((r) => r.status);
   return { search, sleeps, statuses, at: () => now };

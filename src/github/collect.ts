@@ -4,7 +4,7 @@ import { closest } from '../config/closest.js';
 import { isDropped, windowStart, type Measured, type Tally } from '../progress.js';
 import { cleanTitle } from '../record/text.js';
 import { buildQuery, PAGE_SIZE, readAnswer, type ConnectionAnswer, type ConnectionRequest, type IssueReason, type ItemConnection } from './graphql.js';
-import type { Octokit } from './octokit.js';
+import { MAX_RATE_LIMIT_WAIT_S, type Octokit } from './octokit.js';
 import { GitHubLabel, GitHubMilestone, Item, type Milestone } from './items.js';
 import { IncompleteAnswer } from './fetch.js';
 import { ListingError, MAX_PAGES, readPages } from './pages.js';
@@ -442,8 +442,8 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * A rate limit the run did not wait out (octokit waits up to 2 minutes, three times), told as
- * such and not as a missing permission; undefined for any other error.
+ * A rate limit the run did not wait out (octokit.ts waits up to MAX_RATE_LIMIT_WAIT_S, three
+ * times), told as such and not as a missing permission; undefined for any other error.
  */
 export function rateLimitError(error: unknown, subject: string): Error | undefined {
   const status = (error as { status?: number }).status;
@@ -454,7 +454,7 @@ export function rateLimitError(error: unknown, subject: string): Error | undefin
   const reset = headers?.['x-ratelimit-remaining'] === '0' ? Number(headers['x-ratelimit-reset']) : 0;
   const retryAfter = Number(headers?.['retry-after']);
   const when = reset > 0 ? ` after ${new Date(reset * 1000).toISOString()}` : retryAfter > 0 ? ` after the ${retryAfter} s GitHub asked for` : ' later';
-  return new Error(`GitHub's rate limit stopped the reading of ${subject} (HTTP ${status}: ${message}); the run waits at most 2 minutes for it. Run again${when}.`);
+  return new Error(`GitHub's rate limit stopped the reading of ${subject} (HTTP ${status}: ${message}); the run waits at most ${MAX_RATE_LIMIT_WAIT_S / 60} minutes for it. Run again${when}.`);
 }
 
 /** Turns an octokit failure into words that say what to do. */

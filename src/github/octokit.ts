@@ -11,7 +11,7 @@ import { pacedSearches, type SearchPacing } from './search-pace.js';
 // settings (through @actions/github), retries of 5xx answers, and rate limits waited out.
 
 /** The longest wait for a rate limit that the run accepts; longer ones fail the target. */
-const MAX_RATE_LIMIT_WAIT_S = 120;
+export const MAX_RATE_LIMIT_WAIT_S = 120;
 const MAX_RATE_LIMIT_RETRIES = 3;
 
 export type Octokit = ReturnType<typeof getOctokit>;
